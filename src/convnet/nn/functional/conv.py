@@ -1,0 +1,301 @@
+"""Convolution and transposed convolution, forward and backward side by side.
+
+A convolution slides each kernel over the (padded) input and, at every position, sums the
+element-wise products of the kernel with the patch under it, plus a bias. Along each axis
+
+    out = (W - K + 2P) / S + 1        (floor; with dilation d, K becomes d(K - 1) + 1)
+
+Here it is computed as one matrix product (im2col): a strided *view* lists every patch
+without copying, the patches are laid out as columns, and the kernels multiply them all
+at once. In backward:
+
+* the kernel gradient is summed over every position the kernel visited (weight sharing);
+* the input gradient sends each column's gradient back to the pixels that patch came from,
+  adding where patches overlap (col2im);
+* the bias gradient is the output gradient summed over batch and positions.
+
+A transposed convolution is the input-gradient of a convolution run forward, so it reuses
+the same two helpers with their roles swapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ... import arith
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ._checks import float_arg, int_arg, ndim_arg, pair_arg, same_dtype, tensor_arg
+
+Pad2d = tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
+
+
+# ------------------------------------------------------------------ the two helpers
+def pad_zeros(x: np.ndarray, pad: Pad2d) -> np.ndarray:
+    """x (N, C, H, W) with zeros added around H and W (no copy when there is no padding)."""
+    (t, b), (l, r) = pad
+    if not (t or b or l or r):
+        return x
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
+    out[:, :, t:t + h, l:l + w] = x
+    return out
+
+
+def windows(xp: np.ndarray, kernel: tuple[int, int], out: tuple[int, int],
+            stride: tuple[int, int], dilation: tuple[int, int]) -> np.ndarray:
+    """Read-only view (N, C, KH, KW, OH, OW) of every kernel tap at every position: no copy.
+
+    Element [n, c, i, j, y, x] is xp[n, c, y*stride + i*dilation, x*stride + j*dilation].
+    """
+    n, c = xp.shape[:2]
+    sn, sc, sh, sw = xp.strides
+    (kh, kw), (oh, ow), (s_h, s_w), (d_h, d_w) = kernel, out, stride, dilation
+    return as_strided(xp, (n, c, kh, kw, oh, ow),
+                      (sn, sc, sh * d_h, sw * d_w, sh * s_h, sw * s_w), writeable=False)
+
+
+def col2im(cols: np.ndarray, padded_hw: tuple[int, int], stride: tuple[int, int],
+           dilation: tuple[int, int]) -> np.ndarray:
+    """Inverse of `windows` for gradients: add each tap's values back where it was read.
+
+    cols (N, C, KH, KW, OH, OW) -> (N, C, *padded_hw). One strided add per kernel tap
+    (KH*KW of them), each covering all images and positions at once.
+    """
+    n, c, kh, kw, oh, ow = cols.shape
+    (s_h, s_w), (d_h, d_w) = stride, dilation
+    out = np.zeros((n, c, *padded_hw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            y0, x0 = i * d_h, j * d_w
+            out[:, :, y0:y0 + s_h * (oh - 1) + 1:s_h, x0:x0 + s_w * (ow - 1) + 1:s_w] += \
+                cols[:, :, i, j]
+    return out
+
+
+def crop(xp: np.ndarray, pad: Pad2d, hw: tuple[int, int]) -> np.ndarray:
+    (t, _), (l, _) = pad
+    return xp[:, :, t:t + hw[0], l:l + hw[1]]
+
+
+# ------------------------------------------------------------------ conv2d
+class Conv2dFn(Function):
+    """out[n, o] = bias[o] + sum over c, i, j of weight[o, c, i, j] * x_padded[n, c, y*s + i*d, ...]."""
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: tuple[int, int],
+                padding: Pad2d, dilation: tuple[int, int], groups: int,
+                out_hw: tuple[int, int]) -> np.ndarray:
+        n, c, h, wd = x.shape
+        o, cg, kh, kw = w.shape
+        g = groups
+        oh, ow = out_hw
+        xp = pad_zeros(x, padding)
+        # im2col: (N, C, KH, KW, OH, OW) view -> (N, G, C/G*KH*KW, OH*OW) columns (one copy)
+        cols = windows(xp, (kh, kw), out_hw, stride, dilation).reshape(n, g, cg * kh * kw, oh * ow)
+        w2 = w.reshape(g, o // g, cg * kh * kw)                     # (G, O/G, C/G*KH*KW)
+        out = np.matmul(w2, cols).reshape(n, o, oh, ow)             # (N, G, O/G, P) -> NCHW
+        if b is not None:
+            out += b.reshape(1, o, 1, 1)
+        need_x, need_w, _ = self.needs_input_grad
+        self.cols = cols if need_w else None
+        self.w2 = w2 if need_x else None
+        self.geometry = (x.shape, w.shape, xp.shape[2:], stride, padding, dilation, groups)
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        x_shape, w_shape, padded_hw, stride, padding, dilation, g = self.geometry
+        need_x, need_w, need_b = self.needs_input_grad
+        n, o, oh, ow = grad.shape
+        c = x_shape[1]
+        kh, kw = w_shape[2:]
+        g2 = grad.reshape(n, g, o // g, oh * ow)                    # (N, G, O/G, P)
+        gx = gw = gb = None
+        if need_w:
+            # the same kernel was used at every position: its gradient sums over all of them
+            gw = np.matmul(g2, self.cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w_shape)
+        if need_x:
+            gcols = np.matmul(self.w2.transpose(0, 2, 1), g2)       # (N, G, C/G*KH*KW, P)
+            gcols = gcols.reshape(n, c, kh, kw, oh, ow)
+            gx = crop(col2im(gcols, padded_hw, stride, dilation), padding, x_shape[2:])
+        if need_b:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+def _padding_arg(padding: Any, x_hw: tuple[int, int], kernel: tuple[int, int],
+                 stride: tuple[int, int], dilation: tuple[int, int], op: str) -> Pad2d:
+    """Padding as ((top, bottom), (left, right)) from an int, a pair, "valid" or "same"."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            return (arith.same_padding(x_hw[0], kernel[0], stride[0], dilation[0]),
+                    arith.same_padding(x_hw[1], kernel[1], stride[1], dilation[1]))
+        raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+    if (isinstance(padding, Sequence) and len(padding) == 2
+            and all(isinstance(p, Sequence) for p in padding)):
+        (t, b), (l, r) = padding  # convnet's extension: explicit ((top, bottom), (left, right))
+        return ((int_arg(t, op, "padding", 0), int_arg(b, op, "padding", 0)),
+                (int_arg(l, op, "padding", 0), int_arg(r, op, "padding", 0)))
+    ph, pw = pair_arg(padding, op, "padding", 0)
+    return (ph, ph), (pw, pw)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as in every deep-learning library) over NCHW input.
+
+    Args:
+        input: (N, C, H, W).
+        weight: (O, C / groups, KH, KW): O kernels, each as deep as its group's channels.
+        bias: optional (O,), added to every position of output channel o.
+        stride, dilation: an int or a pair (h, w).
+        padding: an int, a pair, ``((top, bottom), (left, right))``, ``"valid"`` (none) or
+            ``"same"``: output size ceil(input / stride), the odd extra pixel at the end
+            (ONNX SAME_UPPER). Unlike PyTorch, "same" works with any stride and even kernels.
+        groups: split channels into this many independent convolutions
+            (``groups == C`` is a depthwise convolution).
+
+    Returns:
+        (N, O, OH, OW) with OH = floor((H + pad_top + pad_bottom - dh*(KH - 1) - 1) / sh) + 1.
+
+    >>> import convnet as cn, convnet.nn.functional as F
+    >>> x = cn.ones(1, 1, 5, 5)
+    >>> F.conv2d(x, cn.ones(1, 1, 3, 3), padding=1, stride=2).shape
+    (1, 1, 3, 3)
+    """
+    op = "conv2d"
+    tensor_arg(input, op)
+    tensor_arg(weight, op, "weight")
+    tensor_arg(bias, op, "bias", optional=True)
+    float_arg(input, op)
+    float_arg(weight, op, "weight")
+    same_dtype(input, weight, op, ("input", "weight"))
+    same_dtype(input, bias, op, ("input", "bias"))
+    ndim_arg(input, 4, op, "(N, C, H, W)")
+    ndim_arg(weight, 4, op, "(out_channels, in_channels / groups, KH, KW)", name="weight")
+    groups = int_arg(groups, op, "groups", 1)
+    stride = pair_arg(stride, op, "stride", 1)
+    dilation = pair_arg(dilation, op, "dilation", 1)
+    n, c, h, w = input.shape
+    o, cg, kh, kw = weight.shape
+    if c % groups:
+        raise ValueError(f"{op}: input channels {c} are not divisible by groups={groups}")
+    if o % groups:
+        raise ValueError(f"{op}: output channels {o} (weight.shape[0]) are not divisible by "
+                         f"groups={groups}")
+    if cg * groups != c:
+        raise ValueError(
+            f"{op}: input has {c} channels but the weight {tuple(weight.shape)} with "
+            f"groups={groups} expects {cg * groups} (weight.shape[1] * groups)"
+        )
+    if bias is not None and bias.shape != (o,):
+        raise ValueError(f"{op}: bias must have shape ({o},) for {o} output channels, "
+                         f"got {tuple(bias.shape)}")
+    pad = _padding_arg(padding, (h, w), (kh, kw), stride, dilation, op)
+    out_hw = (arith.conv_output_size(h, kh, stride[0], pad[0], dilation[0], op=op + " (height)"),
+              arith.conv_output_size(w, kw, stride[1], pad[1], dilation[1], op=op + " (width)"))
+    return Conv2dFn.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
+                          groups=groups, out_hw=out_hw)
+
+
+# ------------------------------------------------------------------ conv_transpose2d
+class ConvTranspose2dFn(Function):
+    """The gradient of conv2d with respect to its input, run forward: each input pixel
+    stamps a copy of the kernel, scaled by its value, onto the output (overlaps add up)."""
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: tuple[int, int],
+                padding: tuple[int, int], output_padding: tuple[int, int], groups: int,
+                dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+        n, c, h, wd = x.shape
+        _, og, kh, kw = w.shape                                     # (C, O/G, KH, KW)
+        g = groups
+        canvas = ((h - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0],
+                  (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1])
+        x2 = x.reshape(n, g, c // g, h * wd)                        # (N, G, C/G, H*W)
+        w2 = w.reshape(g, c // g, og * kh * kw)                     # (G, C/G, O/G*KH*KW)
+        cols = np.matmul(w2.transpose(0, 2, 1), x2)                 # (N, G, O/G*KH*KW, H*W)
+        cols = cols.reshape(n, g * og, kh, kw, h, wd)
+        pad = ((padding[0], canvas[0] - padding[0] - out_hw[0]),
+               (padding[1], canvas[1] - padding[1] - out_hw[1]))
+        out = np.ascontiguousarray(crop(col2im(cols, canvas, stride, dilation), pad, out_hw))
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        need_x, need_w, _ = self.needs_input_grad
+        self.x2 = x2 if need_w else None
+        self.w2 = w2 if need_x else None
+        self.geometry = (x.shape, w.shape, canvas, pad, stride, dilation, groups)
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        x_shape, w_shape, canvas, pad, stride, dilation, g = self.geometry
+        need_x, need_w, need_b = self.needs_input_grad
+        n, c, h, wd = x_shape
+        _, og, kh, kw = w_shape
+        # gather every output pixel each input pixel stamped onto: a plain convolution
+        gp = pad_zeros(grad, pad)                                   # (N, O, *canvas)
+        gcols = windows(gp, (kh, kw), (h, wd), stride, dilation)    # (N, O, KH, KW, H, W)
+        gcols = gcols.reshape(n, g, og * kh * kw, h * wd)
+        gx = gw = gb = None
+        if need_x:
+            gx = np.matmul(self.w2, gcols).reshape(x_shape)         # (N, G, C/G, H*W)
+        if need_w:
+            gw = np.matmul(self.x2, gcols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w_shape)
+        if need_b:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """Transposed convolution ("deconvolution"): the spatial inverse of conv2d's shape map.
+
+    weight is (C_in, C_out / groups, KH, KW). Output size along each axis:
+    (H - 1) * stride - 2 * padding + dilation * (KH - 1) + output_padding + 1.
+
+    >>> import convnet as cn, convnet.nn.functional as F
+    >>> F.conv_transpose2d(cn.ones(1, 1, 3, 3), cn.ones(1, 1, 3, 3), stride=2, padding=1).shape
+    (1, 1, 5, 5)
+    """
+    op = "conv_transpose2d"
+    tensor_arg(input, op)
+    tensor_arg(weight, op, "weight")
+    tensor_arg(bias, op, "bias", optional=True)
+    float_arg(input, op)
+    float_arg(weight, op, "weight")
+    same_dtype(input, weight, op, ("input", "weight"))
+    same_dtype(input, bias, op, ("input", "bias"))
+    ndim_arg(input, 4, op, "(N, C, H, W)")
+    ndim_arg(weight, 4, op, "(in_channels, out_channels / groups, KH, KW)", name="weight")
+    groups = int_arg(groups, op, "groups", 1)
+    stride = pair_arg(stride, op, "stride", 1)
+    dilation = pair_arg(dilation, op, "dilation", 1)
+    padding = pair_arg(padding, op, "padding", 0)
+    output_padding = pair_arg(output_padding, op, "output_padding", 0)
+    n, c, h, w = input.shape
+    ci, og, kh, kw = weight.shape
+    if ci != c:
+        raise ValueError(f"{op}: input has {c} channels but the weight {tuple(weight.shape)} "
+                         f"expects {ci} (weight.shape[0])")
+    if c % groups:
+        raise ValueError(f"{op}: input channels {c} are not divisible by groups={groups}")
+    if bias is not None and bias.shape != (og * groups,):
+        raise ValueError(f"{op}: bias must have shape ({og * groups},), got {tuple(bias.shape)}")
+    for axis, (op_, s, d) in enumerate(zip(output_padding, stride, dilation, strict=True)):
+        if op_ >= max(s, d):
+            raise ValueError(
+                f"{op}: output_padding {op_} along {'hw'[axis]} must be smaller than the stride "
+                f"({s}) or the dilation ({d})"
+            )
+    out_hw = tuple(arith.transposed_output_size(size, k, s, p, op_, d) for size, k, s, p, op_, d
+                   in zip((h, w), (kh, kw), stride, padding, output_padding, dilation, strict=True))
+    if min(out_hw) < 1:
+        raise ValueError(f"{op}: padding {padding} is too large: the output would be {out_hw}")
+    return ConvTranspose2dFn.apply(input, weight, bias, stride=stride, padding=padding,
+                                   output_padding=output_padding, groups=groups,
+                                   dilation=dilation, out_hw=out_hw)

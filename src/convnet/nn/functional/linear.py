@@ -1,0 +1,64 @@
+"""Fully connected layer: every input feature connected to every output feature."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ._checks import float_arg, same_dtype, tensor_arg
+
+
+class LinearFn(Function):
+    """y = x W^T + b over the last dimension; dW = g^T x, dx = g W, db = sum of g."""
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        need_x, need_w, _ = self.needs_input_grad
+        self.x = x if need_w else None
+        self.w = w if need_x else None
+        out = x @ w.T
+        if b is not None:
+            out += b
+        return out
+
+    def backward(self, g: np.ndarray) -> tuple:
+        need_x, need_w, need_b = self.needs_input_grad
+        gx = g @ self.w if need_x else None
+        gw = gb = None
+        if need_w or need_b:
+            g2 = g.reshape(-1, g.shape[-1])                         # (batch, out)
+            if need_w:
+                gw = g2.T @ self.x.reshape(-1, self.x.shape[-1])    # (out, in)
+            if need_b:
+                gb = g2.sum(axis=0)
+        return gx, gw, gb
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias, for input (*, in_features) and weight (out_features, in_features).
+
+    >>> import convnet as cn, convnet.nn.functional as F
+    >>> F.linear(cn.ones(2, 3), cn.ones(4, 3)).shape
+    (2, 4)
+    """
+    op = "linear"
+    tensor_arg(input, op)
+    tensor_arg(weight, op, "weight")
+    tensor_arg(bias, op, "bias", optional=True)
+    float_arg(input, op)
+    float_arg(weight, op, "weight")
+    same_dtype(input, weight, op, ("input", "weight"))
+    same_dtype(input, bias, op, ("input", "bias"))
+    if weight.ndim != 2:
+        raise ValueError(f"{op}: weight must be 2-D (out_features, in_features), "
+                         f"got shape {tuple(weight.shape)}")
+    if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"{op}: input has {input.shape[-1] if input.ndim else 0} features in its last "
+            f"dimension (shape {tuple(input.shape)}) but the weight {tuple(weight.shape)} "
+            f"expects {weight.shape[1]}; did you forget to flatten the feature maps?"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), "
+                         f"got {tuple(bias.shape)}")
+    return LinearFn.apply(input, weight, bias)
