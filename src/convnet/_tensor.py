@@ -337,40 +337,40 @@ class Tensor:
 
     # ---------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, _coerce(other, self))
+        return _ops.Add.apply(*_operands(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(_coerce(other, self), self)
+        return _ops.Add.apply(*reversed(_operands(self, other)))
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self, _coerce(other, self))
+        return _ops.Sub.apply(*_operands(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(_coerce(other, self), self)
+        return _ops.Sub.apply(*reversed(_operands(self, other)))
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self, _coerce(other, self))
+        return _ops.Mul.apply(*_operands(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(_coerce(other, self), self)
+        return _ops.Mul.apply(*reversed(_operands(self, other)))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self, _coerce(other, self))
+        return _ops.Div.apply(*_operands(self, other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(_coerce(other, self), self)
+        return _ops.Div.apply(*reversed(_operands(self, other)))
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ops.Pow.apply(self, _coerce(other, self))
+        return _ops.Pow.apply(*_operands(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ops.Pow.apply(_coerce(other, self), self)
+        return _ops.Pow.apply(*reversed(_operands(self, other)))
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self, _coerce(other, self))
+        return _ops.MatMul.apply(*_operands(self, other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(_coerce(other, self), self)
+        return _ops.MatMul.apply(*reversed(_operands(self, other)))
 
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
@@ -636,17 +636,17 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
-def _coerce(value: Any, like: Tensor) -> Any:
-    """Operands of arithmetic: tensors stay, arrays become constant tensors, scalars stay."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, np.ndarray):
-        return Tensor(value)
-    if isinstance(value, bool | int | float | np.generic):
-        if like.dtype.kind in "iub" and isinstance(value, float):
-            return Tensor(np.array(value, dtype=get_default_dtype()))
-        return value
-    raise TypeError(f"unsupported operand of type {type(value).__name__} for a tensor operation")
+def _operands(t: Tensor, other: Any) -> tuple[Any, Any]:
+    """The two operands of `t <op> other`: tensors stay, arrays become constant tensors,
+    Python numbers stay scalars (NumPy keeps the tensor's float dtype for them). An integer
+    tensor meeting a Python float is promoted to the default float type first, as PyTorch."""
+    if isinstance(other, np.ndarray):
+        other = Tensor(other)
+    elif not isinstance(other, Tensor | bool | int | float | np.generic):
+        raise TypeError(f"unsupported operand of type {type(other).__name__} for a tensor operation")
+    if t.dtype.kind in "iub" and isinstance(other, float):
+        t = Tensor(t.data.astype(get_default_dtype()))
+    return t, other
 
 
 def _norm_dim(dim: Any, ndim: int) -> int:
@@ -661,7 +661,8 @@ def _norm_dim(dim: Any, ndim: int) -> int:
 
 
 def _norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
-    if dim is None:
+    """Reduction dims as a sorted tuple; None (or an empty tuple, as PyTorch) means all."""
+    if dim is None or isinstance(dim, list | tuple) and len(dim) == 0:
         return None
     if isinstance(dim, list | tuple):
         return tuple(sorted({_norm_dim(d, ndim) for d in dim}))

@@ -74,22 +74,29 @@ _FREED = (
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Non-leaf tensors reachable from `root`, each after every tensor that consumes it."""
+    """Non-leaf tensors reachable from `root`, each before the tensors it was computed from.
+
+    Iterative post-order DFS (networks deeper than Python's recursion limit are fine): a
+    tensor is appended only after everything it depends on, and is expanded once, so in the
+    reversed list every consumer comes before what it consumes, however many paths lead there.
+    """
     order: list[Tensor] = []
-    seen: set[int] = {id(root)}
+    expanded: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:  # iterative DFS: networks deeper than Python's recursion limit are fine
-        t, expanded = stack.pop()
-        if expanded:
+    while stack:
+        t, done = stack.pop()
+        if done:
             order.append(t)
             continue
+        if id(t) in expanded:
+            continue
+        expanded.add(id(t))
         stack.append((t, True))
         fn = t._grad_fn
         if not hasattr(fn, "parents"):
             raise RuntimeError(_FREED)
         for p in fn.parents:
-            if p is not None and p._grad_fn is not None and id(p) not in seen:
-                seen.add(id(p))
+            if p is not None and p._grad_fn is not None and id(p) not in expanded:
                 stack.append((p, False))
     order.reverse()
     return order

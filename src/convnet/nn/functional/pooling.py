@@ -42,6 +42,17 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     h, w = x.shape[2:]
     out = (arith.conv_output_size(h, k[0], s[0], p[0], d[0], ceil_mode, op + " (height)"),
            arith.conv_output_size(w, k[1], s[1], p[1], d[1], ceil_mode, op + " (width)"))
+    if d != (1, 1):  # dilated taps can skip over the input entirely
+        for axis, size in enumerate((h, w)):
+            taps = (np.arange(out[axis])[:, None] * s[axis] - p[axis]
+                    + np.arange(k[axis])[None, :] * d[axis])          # (out, K) input positions
+            empty = ~((taps >= 0) & (taps < size)).any(axis=1)
+            if empty.any():
+                raise ValueError(
+                    f"{op}: along {'hw'[axis]}, the window at output {int(np.argmax(empty))} "
+                    f"sees only padding (input {size}, kernel {k[axis]}, dilation {d[axis]}, "
+                    f"padding {p[axis]}); reduce the padding or the dilation"
+                )
     # rows/cols of padding after the input that the windows actually reach
     end = tuple(max((o - 1) * si + di * (ki - 1) + 1 - size - pi, 0)
                 for o, si, di, ki, size, pi in zip(out, s, d, k, (h, w), p, strict=True))
