@@ -1,0 +1,78 @@
+"""`Adam`: adaptive moment estimation (running averages of the gradient and its square)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, _lerp_, _regularized_grad, _zeros_state
+
+
+class Adam(Optimizer):
+    """Adam: steps by the running mean of the gradient over the root of its running square.
+
+    With ``g = grad + weight_decay * p`` (``-grad`` if ``maximize``) and ``t`` the step count::
+
+        m = beta1 * m + (1 - beta1) * g            (exp_avg)
+        v = beta2 * v + (1 - beta2) * g * g        (exp_avg_sq; with amsgrad, the max of all v so far)
+        p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    ``eps`` is added after the bias correction of ``sqrt(v)``, as in PyTorch. With
+    ``decoupled_weight_decay=True`` (that is `AdamW`), ``p *= 1 - lr * weight_decay``
+    replaces the L2 term in ``g``. State per parameter: ``step`` (an int), ``exp_avg``,
+    ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
+
+    >>> import convnet as cn
+    >>> from convnet.optim import Adam
+    >>> w = cn.tensor([1.0, 1.0], requires_grad=True)
+    >>> opt = Adam([w], lr=0.1)
+    >>> w.grad = cn.tensor([3.0, -0.01])
+    >>> opt.step()   # the first step moves every entry by about lr, whatever its gradient's size
+    >>> w
+    tensor([0.9, 1.1], requires_grad=True)
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
+                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any], index: int) -> None:
+        super()._check_group(group, index)
+        self._check_nonnegative(group, index, "eps", "weight_decay")
+        betas = group["betas"]
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(
+                f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r} "
+                f"(parameter group {index}); the usual choice is (0.9, 0.999)"
+            )
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        state["step"] = step = state.get("step", 0) + 1
+        exp_avg, exp_avg_sq = _zeros_state(state, "exp_avg", param), _zeros_state(state, "exp_avg_sq", param)
+        if weight_decay and group["decoupled_weight_decay"]:
+            param *= 1.0 - lr * weight_decay
+            weight_decay = 0.0
+        g = _regularized_grad(param, grad, weight_decay, group["maximize"])
+        scratch = np.empty_like(param)
+        _lerp_(exp_avg, g, 1.0 - beta1, scratch)
+        exp_avg_sq *= beta2
+        np.multiply(g, 1.0 - beta2, out=scratch)
+        scratch *= g
+        exp_avg_sq += scratch
+        second = exp_avg_sq
+        if group["amsgrad"]:
+            second = _zeros_state(state, "max_exp_avg_sq", param)
+            np.maximum(second, exp_avg_sq, out=second)
+        np.sqrt(second, out=scratch)  # the denominator, built in scratch
+        scratch /= (1.0 - beta2**step) ** 0.5
+        scratch += eps
+        np.divide(exp_avg, scratch, out=scratch)
+        scratch *= lr / (1.0 - beta1**step)
+        param -= scratch
