@@ -230,8 +230,11 @@ def avg_pool2d_samples(rng: np.random.Generator, count: int = 120) -> list[Sampl
         pad = (int(rng.integers(0, k[0] // 2 + 1)), int(rng.integers(0, k[1] // 2 + 1)))
         h = max(k[0] - 2 * pad[0], 1) + int(rng.integers(0, 7))
         w = max(k[1] - 2 * pad[1], 1) + int(rng.integers(0, 7))
+        if i % 10 == 9 and stride is not None and k[0] >= 3:
+            stride, h = (k[0], 1), k[0] - 1 - 2 * pad[0]    # ceil mode: kernel longer than input
+            h = max(h, 1)
         n, c = 1 + i % 2, int(rng.integers(1, 4))
-        kwargs = dict(kernel_size=k, stride=stride, padding=pad, ceil_mode=bool(i % 2),
+        kwargs = dict(kernel_size=k, stride=stride, padding=pad, ceil_mode=bool(i % 2) or i % 10 == 9,
                       count_include_pad=bool((i // 2) % 2),
                       divisor_override=int(rng.integers(1, 10)) if i % 11 == 5 else None)
         out.append(Sample([normal(rng, n, c, h, w)], kwargs, name=str(i)))

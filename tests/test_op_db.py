@@ -152,3 +152,6 @@ def test_pool_coverage(name: str) -> None:
         assert any(s.kwargs["stride"] is None for s in samples)
     if name == "avg_pool2d":
         assert {s.kwargs["count_include_pad"] for s in samples} == {True, False}
+        longer = [s for s in samples if s.kwargs["kernel_size"][0]
+                  > s.inputs[0].shape[2] + 2 * s.kwargs["padding"][0]]
+        assert longer and all(s.kwargs["ceil_mode"] for s in longer)

@@ -53,7 +53,15 @@ def conv_output_size(
     begin, end = _pads(padding)
     span = size + begin + end
     ext = effective_kernel(kernel, dilation)
-    if ext > span:
+    if ceil_mode:
+        # round (span - ext) / stride up; Python's // floors negatives, so a kernel longer
+        # than the padded input still gets its one window if that window starts inside
+        out = (span - ext + stride - 1) // stride + 1
+        if (out - 1) * stride >= size + begin:  # last window would start in the end padding
+            out -= 1
+    else:
+        out = (span - ext) // stride + 1 if ext <= span else 0
+    if out < 1:
         dilated = f" (dilated {ext})" if dilation != 1 else ""
         raise ValueError(
             f"{op}: kernel {kernel}{dilated} does not fit input {size} + padding "
@@ -61,12 +69,7 @@ def conv_output_size(
             f"{'' if begin == end else f' ({begin} before, {end} after)'}; "
             "use a smaller kernel or dilation, more padding, or a larger input"
         )
-    if ceil_mode:
-        out = -(-(span - ext) // stride) + 1
-        if (out - 1) * stride >= size + begin:  # last window would start in the end padding
-            out -= 1
-        return out
-    return (span - ext) // stride + 1
+    return out
 
 
 def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
