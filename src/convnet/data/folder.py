@@ -1,0 +1,144 @@
+"""Images from files: `load_image` for one file, `ImageFolder` for a folder with one sub-folder per class.
+
+Any image Pillow reads is converted to 8-bit grayscale ("L") or RGB the same way:
+
+- 16-bit and 32-bit integer images (PNG/TIFF "I;16", "I") are scaled from 0..65535 to 0..255 (Pillow
+  itself would clip them at 255);
+- CIELAB images are converted to sRGB with a colour transform (Pillow cannot convert them directly);
+- images with transparency (RGBA, LA, PA, palette or grayscale with a transparent colour) are
+  composited over `background` (white unless told otherwise), so hidden colours never show;
+- everything else (palette, bilevel, CMYK, YCbCr, HSV, float...) uses Pillow's own conversion;
+  grayscale from colour is the ITU-R 601-2 luma, L = 0.299 R + 0.587 G + 0.114 B.
+
+EXIF orientation is applied, and a multi-frame file (GIF, TIFF) gives its first frame.
+
+>>> import numpy as np, tempfile, pathlib
+>>> from PIL import Image
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "dot.png"
+>>> Image.new("LA", (2, 1), (0, 0)).save(p)  # black, fully transparent
+>>> load_image(p, "L").tolist()  # composited over white
+[[[255, 255]]]
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .dataset import BatchTransform, ImageDataset
+from .download import DatasetError
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
+Mode = Literal["L", "RGB"]
+_WIDE_INT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+@functools.cache
+def _lab_to_srgb() -> ImageCms.ImageCmsTransform:
+    lab, srgb = ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB")
+    return ImageCms.buildTransform(lab, srgb, "LAB", "RGB")
+
+
+def to_mode(image: Image.Image, mode: Mode = "RGB", background: int | Sequence[int] = 255) -> Image.Image:
+    """`image` converted to 8-bit "L" or "RGB" by the rules in the module docstring.
+
+    >>> to_mode(Image.new("I;16", (1, 1), 65535), "L").getpixel((0, 0))
+    255
+    """
+    _check_mode(mode)
+    image = ImageOps.exif_transpose(image)
+    if image.mode in _WIDE_INT_MODES:
+        wide = np.asarray(image).astype(np.float64)  # (H, W) values 0..65535
+        image = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8), "L")
+    elif image.mode == "LAB":
+        image = ImageCms.applyTransform(image, _lab_to_srgb())
+    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+        rgb = tuple(background) if isinstance(background, Sequence) else (int(background),) * 3
+        if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+            raise ValueError(f"background must be a gray level or an (R, G, B) triple in 0..255, "
+                             f"got {background!r}")
+        under = Image.new("RGBA", image.size, (*rgb, 255))
+        image = Image.alpha_composite(under, image.convert("RGBA"))
+    return image if image.mode == mode else image.convert(mode)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("L", "RGB"):
+        raise ValueError(f"mode must be 'L' (grayscale) or 'RGB', got {mode!r}")
+
+
+def load_image(path: str | os.PathLike[str], mode: Mode = "RGB", background: int | Sequence[int] = 255,
+               size: tuple[int, int] | None = None) -> np.ndarray:
+    """One image file as a uint8 array (C, H, W), C = 1 for "L" and 3 for "RGB".
+
+    `size` (h, w) resizes it with Pillow's bilinear filter (antialiased when shrinking).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "red.png"
+    >>> Image.new("RGB", (3, 2), (255, 0, 0)).save(p)
+    >>> load_image(p).shape, load_image(p, "L")[0, 0, 0]
+    ((3, 2, 3), np.uint8(76))
+    """
+    _check_mode(mode)
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            image = to_mode(image, mode, background)
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise DatasetError(f"cannot read image {path}: {e}") from None
+    if size is not None and image.size != (size[1], size[0]):
+        image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+    array = np.asarray(image, dtype=np.uint8)
+    return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)  # (H, W, C) -> (C, H, W)
+
+
+class ImageFolder(ImageDataset):
+    """A labelled image set from a folder with one sub-folder per class (``root/<class>/<image>``).
+
+    Classes are the sub-folder names in sorted order; images (PNG, JPEG, BMP, GIF, TIFF) are read in
+    sorted order, converted to `mode` ("L" or "RGB", see `load_image`) and held in memory. All images must
+    share one size unless `image_size` (h, w) is given, which resizes them. ``samples`` lists
+    ``(path, label)`` in dataset order.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("cat", "dog"):
+    ...     (root / name).mkdir()
+    ...     Image.new("RGB", (8, 8)).save(root / name / "1.png")
+    >>> ds = ImageFolder(root, mode="L")
+    >>> ds.classes, ds.images.shape, ds.targets.tolist()
+    (('cat', 'dog'), (2, 1, 8, 8), [0, 1])
+    """
+
+    name = "image-folder"
+
+    def __init__(self, root: str | os.PathLike[str], mode: Mode = "RGB", image_size: int | tuple[int, int] |
+                 None = None, background: int | Sequence[int] = 255, transform: BatchTransform | None = None,
+                 extensions: Sequence[str] = EXTENSIONS) -> None:
+        root = Path(root)
+        if not root.is_dir():
+            raise DatasetError(f"ImageFolder: {root} is not a folder; point it at a folder holding one "
+                               "sub-folder of images per class")
+        classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+        suffixes = {e.lower() for e in extensions}
+        self.samples = [(path, label) for label, name in enumerate(classes)
+                        for path in sorted((root / name).rglob("*"))
+                        if path.suffix.lower() in suffixes and path.name[0] != "." and path.is_file()]
+        if not self.samples:
+            raise DatasetError(f"ImageFolder: no images ({', '.join(sorted(suffixes))}) in the class "
+                               f"sub-folders of {root} (found {len(classes)} sub-folders)")
+        size = (image_size, image_size) if isinstance(image_size, int) else image_size
+        arrays = [load_image(path, mode, background, size) for path, _ in self.samples]
+        odd = next((i for i, a in enumerate(arrays) if a.shape != arrays[0].shape), None)
+        if odd is not None:
+            raise DatasetError(f"ImageFolder: images differ in size ({self.samples[0][0]} is "
+                               f"{arrays[0].shape[1:]}, {self.samples[odd][0]} is {arrays[odd].shape[1:]});"
+                               " pass image_size=(h, w) to resize them all")
+        super().__init__(np.stack(arrays), [label for _, label in self.samples], classes, transform)
