@@ -60,60 +60,114 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     return k, s, d, pad, out
 
 
+def _empty_like_layout(shape: tuple[int, ...], like: np.ndarray, zeros: bool = False) -> np.ndarray:
+    """An (N, C, ...) array laid out in memory like `like`: channel-major when `like` is
+    (as convolution outputs are), so that elementwise work on both runs contiguously."""
+    make = np.zeros if zeros else np.empty
+    if like.ndim == 4 and like.strides[1] > like.strides[0]:     # (C, N, ...) in memory
+        return make((shape[1], shape[0], *shape[2:]), dtype=like.dtype).swapaxes(0, 1)
+    return make(shape, dtype=like.dtype)
+
+
 def _padded(x: np.ndarray, pad: tuple, value: float) -> np.ndarray:
     (t, b), (l, r) = pad
     if not (t or b or l or r):
         return x
     n, c, h, w = x.shape
-    out = np.full((n, c, h + t + b, w + l + r), value, dtype=x.dtype)
+    out = _empty_like_layout((n, c, h + t + b, w + l + r), x)
+    out[...] = value
     out[:, :, t:t + h, l:l + w] = x
     return out
 
 
 def _scatter_taps(values: np.ndarray, padded_hw: tuple[int, int], kernel: tuple[int, int],
                   stride: tuple[int, int], dilation: tuple[int, int], pad: tuple,
-                  hw: tuple[int, int], select: np.ndarray | None = None) -> np.ndarray:
+                  hw: tuple[int, int], select: Any = None) -> np.ndarray:
     """Add `values` (N, C, OH, OW) back onto the input once per kernel tap, then crop.
 
-    With `select` (the winning tap of each window), a tap only adds where it won.
+    With `select(t)` (a boolean mask per tap), tap t only adds where it is selected.
     """
     n, c, oh, ow = values.shape
     (s_h, s_w), (d_h, d_w) = stride, dilation
-    out = np.zeros((n, c, *padded_hw), dtype=values.dtype)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            v = values if select is None else values * (select == i * kernel[1] + j)
-            y0, x0 = i * d_h, j * d_w
-            out[:, :, y0:y0 + s_h * (oh - 1) + 1:s_h, x0:x0 + s_w * (ow - 1) + 1:s_w] += v
+    out = _empty_like_layout((n, c, *padded_hw), values, zeros=True)
+    for t in range(kernel[0] * kernel[1]):
+        i, j = divmod(t, kernel[1])
+        v = values if select is None else values * select(t)
+        y0, x0 = i * d_h, j * d_w
+        out[:, :, y0:y0 + s_h * (oh - 1) + 1:s_h, x0:x0 + s_w * (ow - 1) + 1:s_w] += v
     (t, _), (l, _) = pad
     return out[:, :, t:t + hw[0], l:l + hw[1]]
 
 
 # ------------------------------------------------------------------ max pooling
+def _first_max_masks(taps: np.ndarray, out: np.ndarray, kernel: tuple[int, int]) -> Any:
+    """Yield, tap by tap, where that tap holds its window's first maximum (PyTorch's rule)."""
+    taken = np.zeros(out.shape, dtype=bool)
+    nan_out = np.isnan(out)
+    has_nan = bool(nan_out.any())
+    for t in range(kernel[0] * kernel[1]):
+        tap = taps[:, :, t // kernel[1], t % kernel[1]]
+        sel = tap == out
+        if has_nan:                                # a NaN wins its window wherever it is
+            sel |= np.isnan(tap) & nan_out
+        sel &= ~taken
+        taken |= sel
+        yield sel
+
+
 class MaxPool2dFn(Function):
-    """out = the largest value under each window; its gradient goes to that one input."""
+    """out = the largest value under each window; its gradient goes to that one input.
+
+    Forward is a running np.maximum over the KH*KW kernel taps (strided views of the
+    padded input, no copies), which propagates NaN as PyTorch does. Backward finds, tap by
+    tap, the first position of each window that equals the maximum (PyTorch's tie rule)
+    and sends the gradient there.
+    """
 
     def forward(self, x: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple, pad: tuple,
                 out_hw: tuple, return_indices: bool) -> Any:
-        n, c, h, w = x.shape
+        h, w = x.shape[2:]
         xp = _padded(x, pad, -np.inf)
         taps = windows(xp, kernel, out_hw, stride, dilation)         # (N, C, KH, KW, OH, OW)
-        taps = taps.reshape(n, c, kernel[0] * kernel[1], *out_hw)    # (N, C, KH*KW, OH, OW)
-        self.arg = taps.argmax(axis=2)                               # winning tap per window
-        out = np.take_along_axis(taps, self.arg[:, :, None], axis=2)[:, :, 0]
+        out = np.array(taps[:, :, 0, 0])
+        for t in range(1, kernel[0] * kernel[1]):
+            np.maximum(out, taps[:, :, t // kernel[1], t % kernel[1]], out=out)
+        self.taps, self.out = taps, out
         self.geometry = (xp.shape[2:], kernel, stride, dilation, pad, (h, w))
         if not return_indices:
             return out
         # flat index (row * W + col) into each input channel of every window's maximum
+        arg = np.zeros(out.shape, dtype=np.int64)
+        for t, sel in enumerate(_first_max_masks(taps, out, kernel)):
+            arg[sel] = t
         row = (np.arange(out_hw[0])[:, None] * stride[0] - pad[0][0]
-               + (self.arg // kernel[1]) * dilation[0])
+               + (arg // kernel[1]) * dilation[0])
         col = (np.arange(out_hw[1])[None, :] * stride[1] - pad[1][0]
-               + (self.arg % kernel[1]) * dilation[1])
-        return out, (row * w + col).astype(np.int64)
+               + (arg % kernel[1]) * dilation[1])
+        return out, row * w + col
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         padded_hw, kernel, stride, dilation, pad, hw = self.geometry
-        return _scatter_taps(grad, padded_hw, kernel, stride, dilation, pad, hw, self.arg)
+        masks = _first_max_masks(self.taps, self.out, kernel)
+        oh, ow = grad.shape[2:]
+        if kernel == stride and dilation == (1, 1):
+            # windows tile the input: each input belongs to at most one window, so the taps
+            # are written straight into a (N, C, OH, KH, OW, KW) view, no accumulation
+            n, c = grad.shape[:2]
+            tiles = _empty_like_layout((n, c, oh, kernel[0], ow, kernel[1]), self.out)
+            for t, sel in enumerate(masks):
+                i, j = divmod(t, kernel[1])
+                np.multiply(grad, sel, out=tiles[:, :, :, i, :, j])
+            tiled_hw = (oh * kernel[0], ow * kernel[1])
+            gx = tiles.reshape(n, c, *tiled_hw)
+            if tiled_hw != padded_hw:                 # rows/columns no window reached
+                gx = np.pad(gx, ((0, 0), (0, 0), (0, padded_hw[0] - tiled_hw[0]),
+                                 (0, padded_hw[1] - tiled_hw[1])))
+            (t0, _), (l0, _) = pad
+            return gx[:, :, t0:t0 + hw[0], l0:l0 + hw[1]]
+        selected = list(masks)
+        return _scatter_taps(grad, padded_hw, kernel, stride, dilation, pad, hw,
+                             lambda t: selected[t])
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
