@@ -1,0 +1,89 @@
+"""`convnet predict`: classify your own images with a trained checkpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from . import UserError, friendly, main
+
+
+def load_model(checkpoint: str) -> tuple[Any, dict[str, Any]]:
+    """Rebuild the model a checkpoint describes, with its weights, in eval mode."""
+    from .. import models
+    from ..train import load_checkpoint
+
+    ckpt = load_checkpoint(checkpoint)
+    model = models.create(ckpt.model_name, **ckpt.model_kwargs)
+    model.load_state_dict(ckpt.model_state)
+    model.eval()
+    if "dataset" not in ckpt.meta:
+        raise UserError(f"{checkpoint}: the checkpoint does not say which data it was trained on")
+    return model, ckpt.meta
+
+
+def classify(model: Any, meta: dict[str, Any], paths: list[Path], top_k: int) -> list[dict[str, Any]]:
+    """Prepare each image as the model expects and return its top-k classes with probabilities."""
+    from .._tensor import Tensor
+    from ..autograd import no_grad
+    from ..data.preprocess import prepare_image
+    from ..nn import functional as F
+
+    ds = meta["dataset"]
+    size = tuple(ds["image_size"])
+    prepared, notes = [], []
+    for p in paths:
+        arr, what = prepare_image(p, ds["in_channels"], size, ds.get("style", "digits"))
+        prepared.append(arr)
+        notes.append(what)
+    batch = np.stack(prepared).astype(np.float32) / 255.0                  # (N, C, H, W)
+    mean = np.asarray(ds["mean"], np.float32).reshape(1, -1, 1, 1)
+    std = np.asarray(ds["std"], np.float32).reshape(1, -1, 1, 1)
+    with no_grad():
+        probs = F.softmax(model(Tensor((batch - mean) / std)), dim=1).numpy()
+    classes = ds["classes"]
+    k = min(top_k, len(classes))
+    results = []
+    for p, row, what in zip(paths, probs, notes, strict=True):
+        order = np.argsort(-row)[:k]
+        results.append({"image": str(p), "prediction": classes[order[0]],
+                        "top": [{"class": classes[i], "probability": float(row[i])} for i in order],
+                        "preprocessing": what})
+    return results
+
+
+@main.command()
+@click.argument("checkpoint", type=click.Path(dir_okay=False))
+@click.argument("images", nargs=-1, required=True, type=click.Path())
+@click.option("--top-k", "-k", type=int, default=3, show_default=True, help="How many classes to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@friendly
+def predict(checkpoint: str, images: tuple[str, ...], top_k: int, as_json: bool) -> None:
+    """Classify IMAGES (files or folders of images) with a trained CHECKPOINT.
+
+    Any size, colour or grayscale, dark-on-light or light-on-dark: each image is converted
+    the way the model's training data looked, and the output says what was done.
+    """
+    from ..data.preprocess import find_images
+
+    if top_k < 1:
+        raise UserError(f"--top-k must be at least 1, got {top_k}")
+    model, meta = load_model(checkpoint)
+    paths = find_images(list(images))
+    results = classify(model, meta, paths, top_k)
+    if as_json:
+        click.echo(json.dumps(results, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("image", "prediction", f"top {min(top_k, len(meta['dataset']['classes']))}", "what was done",
+                  box=None, pad_edge=False)
+    for r in results:
+        top = ", ".join(f"{t['class']} {100 * t['probability']:.1f}%" for t in r["top"])
+        table.add_row(Path(r["image"]).name, f"[bold]{r['prediction']}[/]", top, "; ".join(r["preprocessing"]))
+    Console().print(table)

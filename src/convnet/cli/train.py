@@ -1,0 +1,155 @@
+"""`convnet train` and `convnet evaluate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from . import UserError, friendly, main
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}m {s:02d}s" if m else f"{seconds:.1f}s"
+
+
+def _dataset_available(name: str, data_dir: str | None, download: bool) -> str | None:
+    """None if `name` can be loaded, else the reason it cannot."""
+    from ..data import DatasetError, get_dataset
+
+    try:
+        get_dataset(name, train=False, root=data_dir, download=download)
+        return None
+    except DatasetError as e:
+        return str(e)
+
+
+@main.command()
+@click.option("--model", "-m", default="lenet5", show_default=True,
+              help="Model name (see `convnet models`).")
+@click.option("--dataset", "-d", default=None,
+              help="mnist, fashion-mnist, kmnist, cifar10 or synth-digits.  [default: mnist]")
+@click.option("--epochs", "-e", type=int, default=None, help="Epochs (default: the dataset's recipe).")
+@click.option("--batch-size", "-b", type=int, default=None, help="Batch size.  [default: 128]")
+@click.option("--optimizer", type=click.Choice(["adam", "adamw", "sgd", "rmsprop"]), default=None,
+              help="Optimizer (default: the recipe's).")
+@click.option("--lr", type=float, default=None, help="(Peak) learning rate.")
+@click.option("--schedule", type=click.Choice(["onecycle", "cosine", "step", "constant"]), default=None,
+              help="Learning-rate schedule.")
+@click.option("--weight-decay", type=float, default=None, help="Weight decay.")
+@click.option("--momentum", type=float, default=None, help="Momentum (SGD, RMSprop).")
+@click.option("--augment", type=click.Choice(["none", "digits", "shift-flip", "crop-flip"]), default=None,
+              help="Training-time augmentation.")
+@click.option("--label-smoothing", type=float, default=None, help="Label smoothing for the loss.")
+@click.option("--val-split", type=int, default=None,
+              help="Training images held out for validation (choosing the best epoch).  [default: 5000]")
+@click.option("--train-size", type=int, default=None, help="Use only the first N training images.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same weights).")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder.  [default: runs/MODEL-DATASET]")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding mnist/, fashion-mnist/, ... (else $CONVNET_DATA, the cache, a download).")
+@click.option("--no-download", is_flag=True, help="Never try to download data.")
+@click.option("--resume", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Continue from a last.safetensors checkpoint.")
+@click.option("--no-progress", is_flag=True, help="No live progress bar (one line per epoch only).")
+@friendly
+def train(model: str, dataset: str | None, epochs: int | None, batch_size: int | None,
+          optimizer: str | None, lr: float | None, schedule: str | None, weight_decay: float | None,
+          momentum: float | None, augment: str | None, label_smoothing: float | None,
+          val_split: int | None, train_size: int | None, seed: int, out_dir: str | None,
+          data_dir: str | None, no_download: bool, resume: str | None, no_progress: bool) -> None:
+    """Train a CNN. With no options: LeNet-5 on MNIST, then its test accuracy.
+
+    If MNIST cannot be found or downloaded, it trains on synth-digits (digits convnet
+    draws itself) and says so; --data-dir or CONVNET_DATA point it at real data.
+    """
+    from ..train import TrainingDiverged, TrainingInterrupted
+    from ..train.run import TrainConfig, run_training
+
+    chosen = dataset or "mnist"
+    if dataset is None and not resume:
+        reason = _dataset_available(chosen, data_dir, not no_download)
+        if reason is not None:
+            click.secho("MNIST is not available here (not in --data-dir, $CONVNET_DATA or the cache, and "
+                        "the download failed): training on synth-digits instead. Point --data-dir or "
+                        "CONVNET_DATA at a folder holding mnist/ to use real MNIST.", fg="yellow", err=True)
+            chosen = "synth-digits"
+    overrides = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr,
+                 "schedule": schedule, "weight_decay": weight_decay, "momentum": momentum,
+                 "augment": augment, "label_smoothing": label_smoothing, "val_split": val_split}
+    config = TrainConfig(model=model, dataset=chosen, data_dir=data_dir, download=not no_download,
+                         out_dir=out_dir, seed=seed, resume=resume, progress=not no_progress,
+                         overrides=overrides, train_size=train_size)
+    if resume:
+        _restore_options(config, resume)
+    recipe = config.recipe()
+    click.echo(f"convnet train: {config.model} on {config.dataset}, {recipe.epochs} epochs, "
+               f"{recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule}), batch {recipe.batch_size}, "
+               f"augment {recipe.augment}, seed {config.seed}")
+    try:
+        result = run_training(config, log=click.echo)
+    except TrainingInterrupted as stop:
+        where = f"; resume with: convnet train --resume {stop.checkpoint}" if stop.checkpoint else ""
+        click.secho(f"\nstopped by Ctrl-C after {stop.epoch} complete epoch(s){where}", fg="yellow", err=True)
+        sys.exit(130)
+    except TrainingDiverged as e:
+        raise UserError(str(e)) from None
+    t = result.test
+    click.echo("")
+    click.secho(f"Test accuracy: {100 * t.accuracy:.2f}% (top-5 {100 * t.top5_accuracy:.2f}%) on "
+                f"{t.total:,} {result.dataset} test images", bold=True)
+    click.echo(f"Training time: {_duration(result.seconds)} for {result.epochs} epochs")
+    click.echo(f"Checkpoint:    {result.best_checkpoint}  (history and metrics in {result.out_dir}/)")
+    click.echo(f"Try it:        convnet predict {result.best_checkpoint} your-image.png")
+
+
+def _restore_options(config: Any, resume: str) -> None:
+    """A resumed run keeps the model, data and recipe it was started with."""
+    from ..train import load_checkpoint
+
+    saved = load_checkpoint(resume).meta.get("train_config", {})
+    for key in ("model", "dataset", "seed", "model_kwargs", "train_size"):
+        if key in saved:
+            setattr(config, key, saved[key])
+    config.overrides = {**saved.get("overrides", {}),
+                        **{k: v for k, v in config.overrides.items() if v is not None}}
+
+
+@main.command()
+@click.argument("checkpoint", type=click.Path(dir_okay=False))
+@click.option("--dataset", "-d", default=None, help="Dataset to evaluate on (default: the one it was trained on).")
+@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Folder holding the data.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly
+def evaluate(checkpoint: str, dataset: str | None, split: str, data_dir: str | None, as_json: bool) -> None:
+    """Accuracy, per-class accuracy and the confusion matrix of a checkpoint."""
+    from .. import data
+    from ..train import evaluate as run_eval
+    from ..train.run import eval_transform
+    from .predict import load_model
+
+    model, meta = load_model(checkpoint)
+    name = dataset or meta["dataset"]["name"]
+    ds = data.get_dataset(name, train=split == "train", root=data_dir)
+    ds_meta = meta["dataset"]
+    loader = data.DataLoader(ds, batch_size=500, transform=eval_transform(ds_meta["mean"], ds_meta["std"]))
+    metrics = run_eval(model, loader).as_dict(ds_meta["classes"])
+    if as_json:
+        click.echo(json.dumps({"checkpoint": checkpoint, "dataset": name, "split": split, **metrics}))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{100 * metrics['accuracy']:.2f}%[/] top-1, {100 * metrics['top5_accuracy']:.2f}% "
+                  f"top-5, loss {metrics['loss']:.4f} on {metrics['count']:,} {name} {split} images")
+    table = Table("class", "accuracy", "confusion (rows: true, columns: predicted)", box=None)
+    for (cls, acc), row in zip(metrics["per_class_accuracy"].items(), metrics["confusion_matrix"], strict=True):
+        table.add_row(cls, f"{100 * acc:.2f}%", " ".join(f"{v:5d}" for v in row))
+    console.print(table)
+

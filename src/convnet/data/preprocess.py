@@ -1,0 +1,157 @@
+"""Prepare a user's own image the way a trained model expects its inputs, and say what was done.
+
+MNIST digits are white on black, scaled so the digit fits a 20x20 box, and placed in a
+28x28 image with their centre of mass at the centre. A photo of a digit written on paper
+is the opposite on every count: dark ink on a light background, any size, anywhere in the
+frame. `prepare_image` undoes the difference:
+
+* ``"digits"``: grayscale, invert if the background is light, crop to the ink, scale the
+  longer side to 20 pixels and centre by centre of mass (MNIST's own procedure);
+* ``"objects"``: the same, but the object fills the frame (Fashion-MNIST);
+* ``"photo"``: resize the shorter side and crop the centre (CIFAR-10, image folders).
+
+>>> import numpy as np
+>>> from PIL import Image
+>>> page = np.full((200, 120), 255, np.uint8); page[40:160, 50:70] = 0   # a dark "1" on paper
+>>> img, notes = prepare_image(Image.fromarray(page), in_channels=1, size=(28, 28), style="digits")
+>>> img.shape, int(img[0, 14, 14]) > 200, int(img[0, 0, 0])
+((1, 28, 28), True, 0)
+>>> notes[0]
+'inverted it (dark strokes on a light background; the model expects light on dark)'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .download import DatasetError
+from .folder import to_mode
+
+STYLES = ("digits", "objects", "photo")
+
+
+def open_image(path: str | os.PathLike[str]) -> Image.Image:
+    """Open an image file, with errors that say what is wrong with it."""
+    p = Path(path)
+    if not p.exists():
+        raise DatasetError(f"{p}: no such file")
+    if p.is_dir():
+        raise DatasetError(f"{p} is a folder, not an image")
+    if p.stat().st_size == 0:
+        raise DatasetError(f"{p}: the file is empty")
+    try:
+        with Image.open(p) as im:
+            im.load()
+            return im.copy()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise DatasetError(f"{p}: not an image Pillow can read ({e.__class__.__name__}: {e}); "
+                           "use PNG, JPEG, BMP, GIF or TIFF") from None
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    k = max(1, min(a.shape) // 20)
+    return np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[:, :k].ravel(), a[:, -k:].ravel()])
+
+
+def _fit(a: np.ndarray, box: int) -> np.ndarray:
+    """Scale a 2-D float image so its longer side is `box`, keeping the aspect ratio."""
+    h, w = a.shape
+    scale = box / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    img = Image.fromarray(a.astype(np.float32), mode="F")
+    return np.asarray(img.resize((nw, nh), Image.Resampling.LANCZOS if scale < 1 else
+                                 Image.Resampling.BILINEAR), dtype=np.float32)
+
+
+def _place(a: np.ndarray, size: tuple[int, int], by_mass: bool) -> np.ndarray:
+    """Put `a` on a black canvas of `size`, centred by centre of mass or by its box."""
+    out = np.zeros(size, np.float32)
+    h, w = a.shape
+    if by_mass and a.sum() > 0:
+        ys, xs = np.mgrid[:h, :w]
+        cy, cx = (ys * a).sum() / a.sum(), (xs * a).sum() / a.sum()
+    else:
+        cy, cx = (h - 1) / 2, (w - 1) / 2
+    top = int(round((size[0] - 1) / 2 - cy))
+    left = int(round((size[1] - 1) / 2 - cx))
+    top, left = min(max(top, 0), size[0] - h), min(max(left, 0), size[1] - w)
+    out[top:top + h, left:left + w] = a
+    return out
+
+
+def prepare_image(source: Any, in_channels: int, size: tuple[int, int], style: str = "digits",
+                  ) -> tuple[np.ndarray, list[str]]:
+    """A uint8 array (C, H, W) ready for the model, and notes describing each change.
+
+    `source` is a path or a PIL image; `size` the model's (H, W); `style` one of
+    "digits", "objects" or "photo" (see the module docstring).
+    """
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+    image = source if isinstance(source, Image.Image) else open_image(source)
+    notes: list[str] = []
+    rgb = np.asarray(to_mode(image, "RGB"), dtype=np.float32)         # (H, W, 3)
+    colour = bool((rgb.max(axis=2) != rgb.min(axis=2)).any())
+    mode = "L" if in_channels == 1 else "RGB"
+    if colour and mode == "L":
+        notes.append("converted it from colour to grayscale")
+    elif not colour and mode == "RGB":
+        notes.append("converted it from grayscale to RGB")
+    w0, h0 = image.size
+    converted = np.asarray(to_mode(image, mode), dtype=np.float32)     # (H, W) or (H, W, 3)
+
+    if style == "photo":
+        short = min(size) / min(h0, w0)
+        nh, nw = max(size[0], round(h0 * short)), max(size[1], round(w0 * short))
+        img = Image.fromarray(converted.astype(np.uint8), mode=mode).resize(
+            (nw, nh), Image.Resampling.BILINEAR)
+        top, left = (nh - size[0]) // 2, (nw - size[1]) // 2
+        arr = np.asarray(img)[top:top + size[0], left:left + size[1]]
+        notes.append(f"resized it from {w0}x{h0} to {size[1]}x{size[0]} (shorter side, centre crop)")
+        arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+        return np.ascontiguousarray(arr, dtype=np.uint8), notes
+
+    gray = converted if converted.ndim == 2 else converted.mean(axis=2)
+    background = float(np.median(_border(gray)))
+    if background > 127:
+        gray = 255 - gray
+        background = 255 - background
+        notes.append("inverted it (dark strokes on a light background; the model expects light on dark)")
+    ink = np.clip(gray - background, 0, None)
+    peak = float(ink.max())
+    if peak < 8:
+        raise DatasetError("the image looks blank: nothing stands out from its background")
+    ink *= 255.0 / peak
+    rows, cols = np.nonzero(ink > 0.1 * 255)
+    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    box = round(min(size) * 20 / 28) if style == "digits" else min(size)
+    placed = _place(_fit(crop, box), size, by_mass=style == "digits")
+    what = "digit scaled to fit 20x20 and centred by its centre of mass" if style == "digits" \
+        else "object scaled to fill the frame"
+    notes.append(f"resized it from {w0}x{h0} to {size[1]}x{size[0]} ({what})")
+    arr = np.clip(np.rint(placed), 0, 255).astype(np.uint8)[None]
+    if in_channels == 3:
+        arr = np.repeat(arr, 3, axis=0)
+    return arr, notes
+
+
+def find_images(paths: list[str | os.PathLike[str]]) -> list[Path]:
+    """The image files named by `paths`: files as given, folders searched (not recursively)."""
+    from .folder import EXTENSIONS
+
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            inside = sorted(q for q in p.iterdir() if q.suffix.lower() in EXTENSIONS and q.is_file())
+            if not inside:
+                raise DatasetError(f"{p}: the folder holds no images ({', '.join(EXTENSIONS)})")
+            found += inside
+        else:
+            found.append(p)
+    return found

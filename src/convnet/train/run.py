@@ -1,0 +1,248 @@
+"""A whole training run from a handful of options: what `convnet train` calls.
+
+`TrainConfig` names the model and dataset and may override any part of the recipe; the
+recipe (epochs, optimizer, learning rate, schedule, augmentation) defaults to one chosen
+for the dataset (`default_recipe`). `run_training` loads the data, holds out a validation
+split, builds the model, trains with `Trainer`, then evaluates the best epoch's weights on
+the test split and writes the results next to the checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .. import data, models, optim
+from .. import random as cn_random
+from ..data import transforms as T
+from ..nn import functional as F
+from .checkpoint import atomic_write_text, load_checkpoint, save_checkpoint
+from .loop import Trainer, evaluate
+from .metrics import ClassificationMetrics
+
+DIGIT_DATASETS = ("mnist", "kmnist", "synth-digits")
+
+
+@dataclass
+class Recipe:
+    """How to train: every field can be overridden from the command line."""
+
+    epochs: int = 8
+    batch_size: int = 128
+    optimizer: str = "adam"            # adam | adamw | sgd | rmsprop
+    lr: float = 4e-3
+    momentum: float = 0.9              # SGD and RMSprop
+    weight_decay: float = 0.0
+    schedule: str = "onecycle"         # onecycle | cosine | step | constant
+    augment: str = "digits"            # none | digits | shift-flip | crop-flip
+    label_smoothing: float = 0.0
+    val_split: int = 5000              # training images held out to choose the best epoch
+
+
+def default_recipe(dataset: str) -> Recipe:
+    """The recipe for `dataset`, tuned so that LeNet-5 passes 99.2% on MNIST in 8 epochs."""
+    if dataset in DIGIT_DATASETS:
+        return Recipe()
+    if dataset == "fashion-mnist":
+        return Recipe(epochs=12, augment="shift-flip")
+    if dataset == "cifar10":
+        return Recipe(epochs=30, optimizer="sgd", lr=0.1, weight_decay=5e-4, schedule="cosine",
+                      augment="crop-flip")
+    return Recipe(augment="shift-flip")
+
+
+@dataclass
+class TrainConfig:
+    """One run: the model and data, where results go, and any recipe overrides."""
+
+    model: str = "lenet5"
+    dataset: str = "mnist"
+    data_dir: str | None = None
+    download: bool = True
+    out_dir: str | None = None
+    seed: int = 0
+    resume: str | None = None
+    progress: bool = True
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    train_size: int | None = None      # use only the first N training images (quick runs)
+    dataset_options: dict[str, Any] = field(default_factory=dict)   # e.g. {"size": 2048} for synth-digits
+
+    def recipe(self) -> Recipe:
+        base = default_recipe(self.dataset)
+        known = {f.name for f in fields(Recipe)}
+        unknown = set(self.overrides) - known
+        if unknown:
+            raise ValueError(f"unknown recipe option(s) {sorted(unknown)}; known: {sorted(known)}")
+        return Recipe(**{**asdict(base), **{k: v for k, v in self.overrides.items() if v is not None}})
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    best_checkpoint: Path
+    test: ClassificationMetrics
+    seconds: float
+    epochs: int
+    history: list[dict[str, Any]]
+    dataset: str
+
+
+def image_style(dataset: str) -> str:
+    """How `convnet predict` should prepare a user's image for a model trained on `dataset`."""
+    if dataset in DIGIT_DATASETS:
+        return "digits"
+    return "objects" if dataset == "fashion-mnist" else "photo"
+
+
+def train_transform(augment: str, mean: list[float], std: list[float]) -> T.Transform:
+    steps: dict[str, list[T.Transform]] = {
+        "none": [],
+        "digits": [T.RandomAffine(degrees=8, translate=(0.08, 0.08), scale=(0.92, 1.08))],
+        "shift-flip": [T.RandomShift(2), T.RandomHorizontalFlip()],
+        "crop-flip": [T.RandomCrop(None, padding=4), T.RandomHorizontalFlip()],
+    }
+    if augment not in steps:
+        raise ValueError(f"augment must be one of {', '.join(steps)}, got {augment!r}")
+    return T.Compose([*steps[augment], T.ToFloat(), T.Normalize(mean, std)])
+
+
+def eval_transform(mean: list[float], std: list[float]) -> T.Transform:
+    return T.Compose([T.ToFloat(), T.Normalize(mean, std)])
+
+
+def build_optimizer(recipe: Recipe, params: Any) -> Any:
+    name = recipe.optimizer.lower()
+    if name == "adam":
+        return optim.Adam(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
+    if name == "adamw":
+        return optim.AdamW(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
+    if name == "sgd":
+        return optim.SGD(params, lr=recipe.lr, momentum=recipe.momentum, nesterov=recipe.momentum > 0,
+                         weight_decay=recipe.weight_decay)
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=recipe.lr, momentum=recipe.momentum,
+                             weight_decay=recipe.weight_decay)
+    raise ValueError(f"optimizer must be adam, adamw, sgd or rmsprop, got {recipe.optimizer!r}")
+
+
+def build_scheduler(recipe: Recipe, optimizer: Any, steps_per_epoch: int) -> tuple[Any, str]:
+    """The learning-rate schedule and whether it steps per 'batch' or per 'epoch'."""
+    name = recipe.schedule.lower()
+    total = recipe.epochs * steps_per_epoch
+    if name == "onecycle":
+        return optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=total), "batch"
+    if name == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total), "batch"
+    if name == "step":
+        return optim.lr_scheduler.StepLR(optimizer, step_size=max(recipe.epochs // 3, 1), gamma=0.1), "epoch"
+    if name == "constant":
+        return None, "epoch"
+    raise ValueError(f"schedule must be onecycle, cosine, step or constant, got {recipe.schedule!r}")
+
+
+def model_arguments(name: str, ds: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    """Construction arguments fitting the model to the data: classes, channels, input size."""
+    kwargs = {"num_classes": ds.num_classes, "in_channels": ds.in_channels, **extra}
+    if name == "lenet5" and "input_size" not in extra:
+        kwargs["input_size"] = ds.image_size[0]
+    return kwargs
+
+
+def dataset_meta(name: str, ds: Any) -> dict[str, Any]:
+    return {"name": name, "classes": list(ds.classes), "mean": [float(m) for m in ds.mean],
+            "std": [float(s) for s in ds.std], "in_channels": int(ds.in_channels),
+            "image_size": [int(v) for v in ds.image_size], "style": image_style(name)}
+
+
+def unique_dir(base: Path) -> Path:
+    """`base`, or base-2, base-3, ... if it already holds a run."""
+    if not (base / "last.safetensors").exists():
+        return base
+    k = 2
+    while (base.parent / f"{base.name}-{k}" / "last.safetensors").exists():
+        k += 1
+    return base.parent / f"{base.name}-{k}"
+
+
+def run_training(config: TrainConfig, log: Any = print) -> RunResult:
+    """Train `config.model` on `config.dataset`; returns where the results are and the test score."""
+    recipe = config.recipe()
+    if config.resume:
+        previous = load_checkpoint(config.resume).meta
+        config.seed = previous.get("train_config", {}).get("seed", config.seed)
+    cn_random.manual_seed(config.seed)
+    train_full = data.get_dataset(config.dataset, train=True, root=config.data_dir,
+                                  download=config.download, **config.dataset_options)
+    test = data.get_dataset(config.dataset, train=False, root=config.data_dir, download=config.download,
+                            **config.dataset_options)
+    if config.train_size is not None:
+        train_full = data.Subset(train_full, range(min(config.train_size, len(train_full))))
+    n = len(train_full)
+    val_n = min(recipe.val_split, n // 5)
+    train, val = (data.random_split(train_full, [n - val_n, val_n], seed=config.seed) if val_n
+                  else (train_full, None))
+    info = test                                      # dataset facts: classes, mean/std, shape
+    mean, std = list(info.mean), list(info.std)
+    train_loader = data.DataLoader(train, batch_size=recipe.batch_size, shuffle=True, drop_last=True,
+                                   seed=config.seed, transform=train_transform(recipe.augment, mean, std))
+    eval_tf = eval_transform(mean, std)
+    val_loader = data.DataLoader(val, batch_size=500, transform=eval_tf) if val is not None else None
+    test_loader = data.DataLoader(test, batch_size=500, transform=eval_tf)
+    kwargs = model_arguments(config.model, info, config.model_kwargs)
+    model = models.create(config.model, **kwargs)
+    _dry_run(model, info, config.model)
+    optimizer = build_optimizer(recipe, model.parameters())
+    scheduler, per = build_scheduler(recipe, optimizer, len(train_loader))
+    out_dir = Path(config.out_dir) if config.out_dir else unique_dir(Path("runs") / f"{config.model}-{config.dataset}")
+    if config.resume:
+        out_dir = Path(config.out_dir) if config.out_dir else Path(config.resume).parent
+    meta = {"model": model.spec, "dataset": dataset_meta(config.dataset, info),
+            "recipe": asdict(recipe), "train_config": asdict(config)}
+    trainer = Trainer(model, optimizer, train_loader, val_loader, scheduler, per,
+                      loss_fn=_loss_fn(recipe.label_smoothing), out_dir=out_dir, meta=meta,
+                      progress=config.progress, log=log)
+    if config.resume:
+        done = trainer.resume(config.resume)
+        log(f"resuming from {config.resume} after epoch {done} of {recipe.epochs}")
+    start = time.perf_counter()
+    trainer.fit(recipe.epochs)
+    seconds = time.perf_counter() - start
+    best = load_checkpoint(trainer.best_path)
+    model.load_state_dict(best.model_state)
+    test_metrics = evaluate(model, test_loader)
+    result = test_metrics.as_dict(info.classes)
+    best.meta["test"] = {k: result[k] for k in ("loss", "accuracy", "top5_accuracy", "count")}
+    save_checkpoint(trainer.best_path, model, None, best.meta)
+    atomic_write_text(out_dir / "metrics.json", json.dumps({"test": result, "seconds": seconds,
+                                                            "epochs": recipe.epochs}, indent=1))
+    return RunResult(out_dir, trainer.best_path, test_metrics, seconds, recipe.epochs, trainer.history,
+                     config.dataset)
+
+
+def _loss_fn(label_smoothing: float) -> Any:
+    if not label_smoothing:
+        return F.cross_entropy
+    return lambda logits, target: F.cross_entropy(logits, target, label_smoothing=label_smoothing)
+
+
+def _dry_run(model: Any, ds: Any, name: str) -> None:
+    """One forward pass on a single blank image, so that a model too large or too small for the
+    data fails now, with the layer and the numbers, not after loading everything."""
+    import numpy as np
+
+    from .._tensor import Tensor
+    from ..autograd import no_grad
+
+    c, (h, w) = ds.in_channels, ds.image_size
+    model.eval()
+    try:
+        with no_grad():
+            model(Tensor(np.zeros((1, c, h, w), np.float32)))
+    except ValueError as e:
+        raise ValueError(f"model {name} does not fit {c}x{h}x{w} images: {e}") from None
+    finally:
+        model.train()

@@ -1,0 +1,129 @@
+"""The `convnet` command: the main job's fallback, predict on drawn digits, evaluate, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from drawing import draw_digit
+from PIL import Image
+
+from convnet.cli import main
+from convnet.train import load_checkpoint
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_help_on_every_command() -> None:
+    for cmd in ([], ["train"], ["predict"], ["evaluate"]):
+        code, out = run(*cmd, "--help")
+        assert code == 0 and "Usage: " in out and "--help" in out
+
+
+def test_train_without_mnist_falls_back_to_synth_digits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         shared_cache: Path) -> None:
+    """No CONVNET_DATA, no MNIST in the cache, no network: one visible line, then synthetic digits."""
+    monkeypatch.delenv("CONVNET_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    assert not (shared_cache / "convnet" / "mnist").exists()
+    code, out = run("train", "--epochs", "1", "--train-size", "600", "--val-split", "100",
+                    "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if "MNIST is not available" in line]
+    assert len(lines) == 1 and "--data-dir or CONVNET_DATA" in lines[0] and "synth-digits" in lines[0]
+    assert "convnet train: lenet5 on synth-digits" in out
+    assert "Test accuracy:" in out and "Training time:" in out
+    assert load_checkpoint(tmp_path / "run" / "best.safetensors").meta["dataset"]["name"] == "synth-digits"
+
+
+def test_explicit_dataset_is_not_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONVNET_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out = run("train", "--dataset", "fashion-mnist", "--out", str(tmp_path / "r"))
+    assert code == 2 and "Error: FashionMNIST" in out and "CONVNET_DATA" in out
+
+
+def test_nan_stop_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        shared_cache: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    monkeypatch.setattr("convnet.train.run._loss_fn",
+                        lambda s: lambda logits, t: (logits * float("inf")).sum())
+    code, out = run("train", "--dataset", "synth-digits", "--train-size", "300", "--epochs", "1",
+                    "--val-split", "50", "--out", str(tmp_path / "r"), "--no-progress")
+    assert code == 2 and "the loss became" in out and "lower learning rate" in out
+
+
+def digit_files(folder: Path) -> dict[Path, int]:
+    """40 drawn digits: large and off-centre, white on black, black on white, coloured."""
+    folder.mkdir(exist_ok=True)
+    files = {}
+    for d in range(10):
+        variants = {
+            "paper": draw_digit(d),                                            # black on white
+            "chalk": draw_digit(d, ink=255, paper=0, canvas=(300, 300)),       # white on black
+            "corner": draw_digit(d, canvas=(400, 300), box=(230, 20, 350, 170)),  # off-centre
+            "blue": draw_digit(d, mode="RGB", ink=(20, 40, 160), paper=(250, 245, 220)),
+        }
+        for name, img in variants.items():
+            path = folder / f"{d}-{name}.png"
+            img.save(path)
+            files[path] = d
+    return files
+
+
+def test_predict_reads_hand_drawn_digits(digit_checkpoint: Path, tmp_path: Path) -> None:
+    files = digit_files(tmp_path / "digits")
+    code, out = run("predict", str(digit_checkpoint), str(tmp_path / "digits"), "--json")
+    assert code == 0, out
+    results = json.loads(out)
+    assert len(results) == 40
+    right = sum(int(r["prediction"]) == files[Path(r["image"])] for r in results)
+    assert right >= 30, f"only {right}/40 drawn digits read correctly"
+    by_name = {Path(r["image"]).name: r for r in results}
+    assert any("inverted" in n for n in by_name["3-paper.png"]["preprocessing"])
+    assert not any("inverted" in n for n in by_name["3-chalk.png"]["preprocessing"])
+    assert any("colour to grayscale" in n for n in by_name["3-blue.png"]["preprocessing"])
+    assert all(abs(sum(t["probability"] for t in r["top"]) - 1) < 0.2 for r in results)
+
+
+def test_predict_table_output(digit_checkpoint: Path, tmp_path: Path) -> None:
+    path = tmp_path / "seven.png"
+    draw_digit(7).save(path)
+    code, out = run("predict", str(digit_checkpoint), str(path), "--top-k", "2")
+    assert code == 0 and "seven.png" in out and "what was done" in out
+
+
+def test_predict_errors(digit_checkpoint: Path, tmp_path: Path) -> None:
+    text = tmp_path / "notes.png"
+    text.write_text("this is not an image")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("no images here")
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((50, 50), 255, np.uint8)).save(blank)
+    for target, message in ((text, "not an image Pillow can read"), (empty, "the file is empty"),
+                            (folder, "the folder holds no images"), (blank, "looks blank"),
+                            (tmp_path / "missing.png", "no such file")):
+        code, out = run("predict", str(digit_checkpoint), str(target))
+        assert code == 2, out
+        assert message in out and str(target.name) in out or message in out
+        assert "Traceback" not in out
+
+
+def test_evaluate(digit_checkpoint: Path, monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
+    meta = load_checkpoint(digit_checkpoint).meta
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    code, out = run("evaluate", str(digit_checkpoint), "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["count"] == 10000 and 0.9 < result["accuracy"] <= 1
+    assert np.array(result["confusion_matrix"]).trace() == round(result["accuracy"] * 10000)
+    assert result["accuracy"] == pytest.approx(meta["test"]["accuracy"]) or meta["dataset"]["name"] != "mnist"
