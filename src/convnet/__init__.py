@@ -11,7 +11,7 @@
 
 from ._tensor import MaxResult, Tensor, from_numpy, tensor  # first: the core type
 
-from . import arith, autograd, data, nn, optim  # noqa: E402, I001
+from . import arith, autograd, data, nn, optim, models  # noqa: E402, I001
 from ._dtypes import (  # noqa: E402
     bool_,
     double,
@@ -77,6 +77,7 @@ from ._functions import (  # noqa: E402
 )
 from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
+from .inspect import summary  # noqa: E402
 
 __version__ = "0.1.0"
 

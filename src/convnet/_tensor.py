@@ -326,13 +326,19 @@ class Tensor:
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         """Fill with samples from U(a, b), drawn from convnet's seeded generator."""
         self._check_inplace("uniform_")
-        self.data[...] = _random.default_generator().uniform(a, b, self.shape)
+        draw = _random.default_generator().random(self.shape, dtype=_draw_dtype(self.dtype))
+        draw *= b - a
+        draw += a
+        self.data[...] = draw
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill with samples from N(mean, std^2), drawn from convnet's seeded generator."""
         self._check_inplace("normal_")
-        self.data[...] = _random.default_generator().normal(mean, std, self.shape)
+        draw = _random.default_generator().standard_normal(self.shape, dtype=_draw_dtype(self.dtype))
+        draw *= std
+        draw += mean
+        self.data[...] = draw
         return self
 
     # ---------------------------------------------------------------- arithmetic
@@ -634,6 +640,11 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+def _draw_dtype(dtype: np.dtype) -> np.dtype:
+    """Random draws straight in float32 for float32 tensors (half the memory, twice as fast)."""
+    return float32 if dtype == float32 else float64
 
 
 def _operands(t: Tensor, other: Any) -> tuple[Any, Any]:

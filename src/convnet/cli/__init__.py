@@ -47,7 +47,7 @@ def main() -> None:
     """
 
 
-from . import predict, train  # noqa: E402,F401  (commands register themselves on `main`)
+from . import inspect, predict, train  # noqa: E402,F401  (commands register themselves on `main`)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

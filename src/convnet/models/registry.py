@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import difflib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,8 +55,8 @@ def info(name: str) -> ModelInfo:
     try:
         return _REGISTRY[name]
     except KeyError:
-        close = [n for n in _REGISTRY if name.lower().replace("_", "-") in n.replace("_", "-")]
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        close = difflib.get_close_matches(name.lower(), list(_REGISTRY), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
         raise ValueError(
             f"unknown model {name!r}{hint}; known models: {', '.join(_REGISTRY)}"
         ) from None

@@ -236,11 +236,12 @@ def _dry_run(model: Any, ds: Any, name: str) -> None:
 
     from .._tensor import Tensor
     from ..autograd import no_grad
+    from ..nn.utils import layer_trace
 
     c, (h, w) = ds.in_channels, ds.image_size
     model.eval()
     try:
-        with no_grad():
+        with no_grad(), layer_trace(model):
             model(Tensor(np.zeros((1, c, h, w), np.float32)))
     except ValueError as e:
         raise ValueError(f"model {name} does not fit {c}x{h}x{w} images: {e}") from None

@@ -1,0 +1,73 @@
+"""convnet summary / arith / models."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from convnet import models
+from convnet.cli import main
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_summary_json_markdown_csv_and_text() -> None:
+    code, out = run("summary", "resnet50", "--input", "3x224x224", "--json")
+    s = json.loads(out)
+    assert code == 0 and s["total_params"] == 25_557_032 and s["input_shape"] == [3, 224, 224]
+    assert round(s["total_macs"] / 1e9, 3) == 4.089
+    layer4 = next(r for r in s["layers"] if r["name"] == "layer4")
+    assert layer4["effective_stride"] == 32 and layer4["receptive_field"] == 427
+    code, out = run("summary", "lenet5", "--markdown")
+    assert code == 0 and out.startswith("| layer |") and "`features.0`" in out
+    code, out = run("summary", "lenet5", "--csv")
+    assert code == 0 and len(out.strip().splitlines()) == 1 + 14
+    code, out = run("summary", "lenet5")
+    assert code == 0 and "Total parameters: 61,706" in out and "1x32x32" in out
+
+
+def test_summary_errors() -> None:
+    code, out = run("summary", "alexnet", "--input", "3x32x32")
+    assert code == 2 and "features.12 (MaxPool2d)" in out and "kernel 3 does not fit input 1" in out
+    code, out = run("summary", "alexnett")
+    assert code == 2 and "unknown model 'alexnett' (did you mean alexnet?)" in out
+    code, out = run("summary", "lenet5", "--input", "32x32")
+    assert code == 2 and "(channels, height, width)" in out
+
+
+def test_arith_formula_same_padding_and_uncovered_pixels() -> None:
+    code, out = run("arith", "--input", "28", "--kernel", "5", "--padding", "2", "--stride", "1")
+    assert code == 0 and "floor((28 + 2*2 - 5) / 1) + 1 = 28" in out and "2 on each side" in out
+    code, out = run("arith", "--input", "5", "--kernel", "3", "--padding", "1", "--stride", "2")
+    assert "floor((5 + 2*1 - 3) / 2) + 1 = 3" in out and "warning" not in out
+    code, out = run("arith", "--input", "28", "--kernel", "5", "--stride", "2")
+    assert "= 12" in out and "1 before, 2 after" in out and "last 1 pixel(s)" in out
+
+
+def test_arith_stack_reproduces_the_seeds_3_5_7() -> None:
+    code, out = run("arith", "--input", "7", "--layers", "conv3,conv3,conv3")
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert code == 0 and [(r[5], r[6]) for r in rows] == [("5", "3"), ("3", "5"), ("1", "7")]
+    code, out = run("arith", "--input", "32", "--layers", "conv5/1,pool2/2,conv5/1,pool2/2,conv5")
+    last = out.splitlines()[-1].split()
+    assert last[5:] == ["1", "32", "4"]                  # LeNet's C5: 1x1, sees all 32 pixels
+    code, out = run("arith", "--input", "9", "--layers", "conv3/2")
+    assert code == 0 and "uncovered" not in out          # 9 = 2 * 3 + 3: every pixel is reached
+    code, out = run("arith", "--input", "10", "--layers", "conv3/2")
+    assert "leaves the last 1 pixel(s)" in out
+    code, out = run("arith", "--input", "4", "--layers", "conv3,conv3")
+    assert code == 2 and "layer 2 (conv3): kernel 3 does not fit input 2" in out
+    code, out = run("arith", "--input", "7", "--layers", "convolution3")
+    assert code == 2 and "cannot read layer 'convolution3'" in out
+
+
+def test_models_lists_the_zoo() -> None:
+    code, out = run("models", "--json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert code == 0 and list(rows) == models.list()
+    assert rows["vgg16_bn"]["params"] == 138_365_992 and round(rows["googlenet"]["macs"] / 1e9, 3) == 1.498
+    assert rows["lenet5-classic"]["trainable_params"] == 60_000 and "LeCun" in rows["lenet5"]["paper"]
