@@ -202,7 +202,8 @@ def _stack(size: int, specs: list[LayerSpec]) -> None:
         pads = ar.same_padding(size, spec.kernel, spec.stride, spec.dilation) if spec.padding == "same" \
             else (spec.padding, spec.padding)
         try:
-            out = ar.conv_output_size(size, spec.kernel, spec.stride, pads, spec.dilation, op=f"layer {i} ({spec.text})")
+            out = ar.conv_output_size(size, spec.kernel, spec.stride, pads, spec.dilation,
+                                      op=f"layer {i} ({spec.text})")
         except ValueError as e:
             raise UserError(str(e)) from None
         lost = ar.uncovered(size, spec.kernel, spec.stride, pads, spec.dilation)
