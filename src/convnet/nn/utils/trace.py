@@ -7,7 +7,7 @@
 ...         model(cn.zeros(1, 1, 10, 10))
 ... except LayerError as e:
 ...     print(str(e)[:70])
-layer 2 (Conv2d) got input 4x3x3: conv2d (height): kernel 5 does not fi
+layer 2 (Conv2d) got input 4x3x3: conv2d (height): kernel 5 does not f
 """
 
 from __future__ import annotations
