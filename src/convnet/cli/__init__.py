@@ -47,7 +47,16 @@ def main() -> None:
     """
 
 
-from . import inspect, predict, train  # noqa: E402,F401  (commands register themselves on `main`)
+def _load_commands() -> None:
+    """Import every module of this package: each registers its commands on `main`."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_load_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
