@@ -98,7 +98,7 @@ def _transfer(node: Any, out: Tensor, parents: list[tuple[Tensor, Geometry]]) ->
     """The geometry of `out` = node(parents), from the node's saved geometry."""
     first, g = parents[0]
     if isinstance(node, Conv2dFn) and first is node.parents[0]:
-        _, w_shape, _, stride, padding, dilation, _ = node.geometry
+        _, w_shape, _, stride, padding, dilation, *_ = node.geometry
         return Geometry(g.h.conv(w_shape[2], stride[0], padding[0][0], dilation[0]),
                         g.w.conv(w_shape[3], stride[1], padding[1][0], dilation[1]), g.spatial)
     if isinstance(node, MaxPool2dFn | AvgPool2dFn):
@@ -116,7 +116,7 @@ def _transfer(node: Any, out: Tensor, parents: list[tuple[Tensor, Geometry]]) ->
             axes.append(Axis(axis.u, axis.v + (end - 1) * axis.j, axis.j * size / o))
         return Geometry(axes[0], axes[1], g.spatial)
     if isinstance(node, ConvTranspose2dFn):
-        _, w_shape, _, pad, stride, dilation, _ = node.geometry
+        _, w_shape, _, pad, stride, dilation, *_ = node.geometry
         axes = []
         for axis, k, s, p, d in ((g.h, w_shape[2], stride[0], pad[0][0], dilation[0]),
                                  (g.w, w_shape[3], stride[1], pad[1][0], dilation[1])):

@@ -20,7 +20,7 @@ the same two helpers with their roles swapped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,16 +34,36 @@ from ._checks import float_arg, int_arg, ndim_arg, pair_arg, same_dtype, tensor_
 Pad2d = tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
 
 
-# ------------------------------------------------------------------ the two helpers
+# ------------------------------------------------------------------ the helpers
+def channel_major(a: np.ndarray) -> bool:
+    """True when (N, C, ...) `a` is stored channel by channel, (C, N, ...) in memory."""
+    return a.ndim >= 2 and a.strides[1] > a.strides[0]
+
+
+def empty_like_layout(shape: tuple[int, ...], like: np.ndarray, zeros: bool = False) -> np.ndarray:
+    """An (N, C, ...) array laid out in memory like `like`: channel-major when `like` is
+    (as convolution outputs are), so that elementwise work on both runs contiguously."""
+    make = np.zeros if zeros else np.empty
+    if channel_major(like):
+        return make((shape[1], shape[0], *shape[2:]), dtype=like.dtype).swapaxes(0, 1)
+    return make(shape, dtype=like.dtype)
+
+
 def pad_zeros(x: np.ndarray, pad: Pad2d) -> np.ndarray:
     """x (N, C, H, W) with zeros added around H and W (no copy when there is no padding)."""
     (t, b), (l, r) = pad
     if not (t or b or l or r):
         return x
     n, c, h, w = x.shape
-    out = np.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
+    out = empty_like_layout((n, c, h + t + b, w + l + r), x, zeros=True)
     out[:, :, t:t + h, l:l + w] = x
     return out
+
+
+def flat_rows(xp: np.ndarray) -> np.ndarray:
+    """(C, N*H*W): each channel's images laid end to end (a view when already channel-major)."""
+    n, c, h, w = xp.shape
+    return np.ascontiguousarray(xp.transpose(1, 0, 2, 3)).reshape(c, n * h * w)
 
 
 def windows(xp: np.ndarray, kernel: tuple[int, int], out: tuple[int, int],
@@ -83,14 +103,38 @@ def crop(xp: np.ndarray, pad: Pad2d, hw: tuple[int, int]) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ conv2d
+CHUNK_BYTES = 6 << 20   # im2col columns are built this many bytes at a time, to stay in cache
+COLUMN_MULTIPLE = 64    # column counts handed to BLAS are padded to this: see Conv2dFn
+
+
+def _round_up(n: int) -> int:
+    return -(-n // COLUMN_MULTIPLE) * COLUMN_MULTIPLE
+
+
 class Conv2dFn(Function):
     """out[n, o] = bias[o] + sum over c, i, j of weight[o, c, i, j] * x_padded[n, c, y*s + i*d, ...].
 
-    im2col with one matrix product for the whole batch: the patches are laid out as columns
-    (C/G*KH*KW, N*OH*OW), so each group is a single large GEMM. The result is computed
-    channel-major, (O, N, OH, OW) in memory, and returned as an NCHW *view* of it: the
-    operations after it read any layout, and the next convolution's im2col reads this one
-    faster.
+    im2col and a matrix product: the patches under the kernel become columns (C/G*KH*KW,
+    positions) and all O kernels multiply them at once, per group. Three choices make it fast:
+
+    * stride 1 (most convolutions): each channel's padded images are laid end to end in one
+      row of N*Hp*Wp values, so tap (i, j) of every window of every image is one contiguous
+      slice starting at i*d*Wp + j*d. Positions whose window straddles a row end are
+      computed too, then cropped; in backward they get zero gradient. Larger strides take
+      the windows of a strided view instead, a group of images at a time;
+    * the columns are built in chunks of about CHUNK_BYTES that stay in cache, each chunk
+      multiplied as soon as it is built; backward rebuilds them rather than keeping them;
+    * the result is computed channel-major, (O, N, OH, OW) in memory, and returned as an
+      NCHW view: later operations read any layout, and the next im2col reads this one faster;
+    * every product hands BLAS a column count padded (with zeros) to a multiple of
+      COLUMN_MULTIPLE: BLAS computes leftover columns with a narrower kernel that rounds
+      differently, so without this the same output pixel could differ in its last bit
+      depending on how many pixels were computed with it (and tiled inference would not
+      equal the whole-image result exactly).
+
+    Backward: the kernel gradient sums, over every position, the patch times the output
+    gradient (weight sharing); the input gradient sends each column's gradient back to the
+    pixels its patch came from, adding where patches overlap (col2im).
     """
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: tuple[int, int],
@@ -101,38 +145,119 @@ class Conv2dFn(Function):
         g = groups
         oh, ow = out_hw
         xp = pad_zeros(x, padding)
-        # im2col: view (N, C, KH, KW, OH, OW) -> columns (G, C/G*KH*KW, N*OH*OW), one copy
-        taps = windows(xp, (kh, kw), out_hw, stride, dilation).transpose(1, 2, 3, 0, 4, 5)
-        cols = taps.reshape(g, cg * kh * kw, n * oh * ow)
+        hp, wp = xp.shape[2:]
         w2 = w.reshape(g, o // g, cg * kh * kw)                     # (G, O/G, C/G*KH*KW)
-        out = np.matmul(w2, cols) if g > 1 else (w2[0] @ cols[0])[None]   # (G, O/G, N*P)
-        if b is not None:
-            out += b.reshape(g, o // g, 1)
+        self.geometry = (x.shape, w.shape, (hp, wp), stride, padding, dilation, groups, out_hw)
+        if stride == (1, 1):
+            rows = flat_rows(xp)                                    # (C, N*Hp*Wp)
+            full = np.empty((g, o // g, n * hp * wp + COLUMN_MULTIPLE), dtype=x.dtype)
+            for start, stop, cols in self._flat_chunks(rows):
+                # padded columns spill garbage past `stop`; the next chunk overwrites it
+                np.matmul(w2, cols, out=full[:, :, start:start + cols.shape[2]])
+            full = full[:, :, :n * hp * wp]
+            if b is not None:
+                full += b.reshape(g, o // g, 1)
+            out = full.reshape(o, n, hp, wp)[:, :, :oh, :ow]       # (O, N, OH, OW) view
+            self.source = rows
+        else:
+            out = np.empty((g, o // g, n, oh * ow), dtype=x.dtype)
+            for n0, n1, cols in self._image_chunks(xp):
+                m = (n1 - n0) * oh * ow
+                out[:, :, n0:n1] = np.matmul(w2, cols)[:, :, :m].reshape(g, o // g, n1 - n0, oh * ow)
+            if b is not None:
+                out += b.reshape(g, o // g, 1, 1)
+            out = out.reshape(o, n, oh, ow)
+            self.source = xp
         need_x, need_w, _ = self.needs_input_grad
-        self.cols = cols if need_w else None
+        if not need_w:
+            self.source = None
         self.w2 = w2 if need_x else None
-        self.geometry = (x.shape, w.shape, xp.shape[2:], stride, padding, dilation, groups)
-        return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)     # NCHW view, channel-major
+        return out.transpose(1, 0, 2, 3)                            # NCHW view, channel-major
+
+    # ---------------------------------------------------------------- column chunks
+    def _flat_chunks(self, rows: np.ndarray | None) -> Iterator[tuple[int, int, np.ndarray | None]]:
+        """(start, stop, columns (G, C/G*KH*KW, stop - start)) over the flat padded positions;
+        with `rows` None, only the ranges (backward when the kernel needs no gradient)."""
+        (n, c, _, _), (_, cg, kh, kw), (hp, wp), _, _, dilation, g, _ = self.geometry
+        span = dilation[0] * (kh - 1) * wp + dilation[1] * (kw - 1)
+        length = n * hp * wp - span                             # every valid position is < length
+        step = max(16, CHUNK_BYTES // (c * kh * kw * 4))
+        if rows is None:
+            for start in range(0, length, step):
+                yield start, min(start + step, length), None
+            return
+        taps = as_strided(rows, (c, kh, kw, length), (rows.strides[0], dilation[0] * wp * rows.itemsize,
+                                                       dilation[1] * rows.itemsize, rows.itemsize),
+                          writeable=False)
+        buf = np.zeros((c, kh, kw, _round_up(min(step, length))), dtype=rows.dtype)
+        for start in range(0, length, step):
+            stop = min(start + step, length)
+            width = _round_up(stop - start)
+            cols = buf[..., :width]
+            np.copyto(cols[..., :stop - start], taps[..., start:stop])
+            cols[..., stop - start:] = 0                       # the padding columns
+            yield start, stop, cols.reshape(g, cg * kh * kw, width)
+
+    def _image_chunks(self, xp: np.ndarray | None) -> Iterator[tuple[int, int, np.ndarray | None]]:
+        """(n0, n1, columns (G, C/G*KH*KW, (n1 - n0)*OH*OW)) for groups of whole images;
+        with `xp` None, only the ranges."""
+        (n, c, _, _), (_, cg, kh, kw), _, stride, _, dilation, g, out_hw = self.geometry
+        step = max(1, CHUNK_BYTES // (c * kh * kw * out_hw[0] * out_hw[1] * 4))
+        for n0 in range(0, n, step):
+            n1 = min(n0 + step, n)
+            if xp is None:
+                yield n0, n1, None
+                continue
+            taps = windows(xp[n0:n1], (kh, kw), out_hw, stride, dilation).transpose(1, 2, 3, 0, 4, 5)
+            m = (n1 - n0) * out_hw[0] * out_hw[1]
+            cols = np.zeros((c, kh, kw, _round_up(m)), dtype=xp.dtype)
+            np.copyto(cols[..., :m].reshape(taps.shape), taps)         # im2col, padded columns
+            yield n0, n1, cols.reshape(g, cg * kh * kw, _round_up(m))
 
     def backward(self, grad: np.ndarray) -> tuple:
-        x_shape, w_shape, padded_hw, stride, padding, dilation, g = self.geometry
+        x_shape, w_shape, (hp, wp), stride, padding, dilation, g, (oh, ow) = self.geometry
         need_x, need_w, need_b = self.needs_input_grad
-        n, o, oh, ow = grad.shape
+        n, o, _, _ = grad.shape
         c = x_shape[1]
         kh, kw = w_shape[2:]
-        g2 = grad.transpose(1, 0, 2, 3).reshape(g, o // g, n * oh * ow)   # (G, O/G, N*P)
-        gx = gw = gb = None
+        w2t = self.w2.transpose(0, 2, 1) if need_x else None        # (G, C/G*KH*KW, O/G)
+        gw = np.zeros((g, o // g, w_shape[1] * kh * kw), dtype=grad.dtype) if need_w else None
+        gx = gb = None
+        if stride == (1, 1):
+            # the gradient on the padded grid, zero where a window straddled a row end
+            full = np.zeros((o, n, hp, wp), dtype=grad.dtype)
+            full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
+            g2 = full.reshape(g, o // g, n * hp * wp)
+            gx_rows = np.zeros((c, n * hp * wp), dtype=grad.dtype) if need_x else None
+            for start, stop, cols in self._flat_chunks(self.source):
+                gc = g2[:, :, start:stop]
+                if need_w:
+                    # the same kernel was used at every position: its gradient sums over them
+                    gw += np.matmul(gc, cols[:, :, :stop - start].transpose(0, 2, 1))
+                if need_x:
+                    gcols = np.matmul(w2t, gc).reshape(c, kh, kw, stop - start)
+                    for i in range(kh):                          # col2im: add each tap back
+                        for j in range(kw):
+                            off = start + dilation[0] * i * wp + dilation[1] * j
+                            gx_rows[:, off:off + stop - start] += gcols[:, i, j]
+            if need_x:
+                gx = crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
+        else:
+            g2 = grad.transpose(1, 0, 2, 3).reshape(g, o // g, n, oh * ow)
+            gxp = empty_like_layout((n, c, hp, wp), grad, zeros=True) if need_x else None
+            for n0, n1, cols in self._image_chunks(self.source):
+                gc = g2[:, :, n0:n1].reshape(g, o // g, -1)
+                if need_w:
+                    gw += np.matmul(gc, cols[:, :, :gc.shape[2]].transpose(0, 2, 1))
+                if need_x:
+                    gcols = np.matmul(w2t, gc).reshape(c, kh, kw, n1 - n0, oh, ow)
+                    gxp[n0:n1] += col2im_cm(gcols, (hp, wp), stride, dilation)
+            if need_x:
+                gx = crop(gxp, padding, x_shape[2:])
         if need_w:
-            # the same kernel was used at every position: its gradient sums over all of them
-            cols_t = self.cols.transpose(0, 2, 1)
-            gw = (np.matmul(g2, cols_t) if g > 1 else (g2[0] @ cols_t[0])[None]).reshape(w_shape)
-        if need_x:
-            w2t = self.w2.transpose(0, 2, 1)                         # (G, C/G*KH*KW, O/G)
-            gcols = np.matmul(w2t, g2) if g > 1 else (w2t[0] @ g2[0])[None]
-            gcols = gcols.reshape(c, kh, kw, n, oh, ow)              # channel-major taps
-            gx = crop(col2im_cm(gcols, padded_hw, stride, dilation), padding, x_shape[2:])
+            gw = gw.reshape(w_shape)
         if need_b:
-            gb = g2.sum(axis=2).reshape(o)
+            gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb
 
 

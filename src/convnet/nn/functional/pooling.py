@@ -19,7 +19,7 @@ from ... import arith
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ._checks import float_arg, ndim_arg, pair_arg, tensor_arg
-from .conv import windows
+from .conv import channel_major, empty_like_layout, windows
 
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
@@ -60,21 +60,12 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     return k, s, d, pad, out
 
 
-def _empty_like_layout(shape: tuple[int, ...], like: np.ndarray, zeros: bool = False) -> np.ndarray:
-    """An (N, C, ...) array laid out in memory like `like`: channel-major when `like` is
-    (as convolution outputs are), so that elementwise work on both runs contiguously."""
-    make = np.zeros if zeros else np.empty
-    if like.ndim == 4 and like.strides[1] > like.strides[0]:     # (C, N, ...) in memory
-        return make((shape[1], shape[0], *shape[2:]), dtype=like.dtype).swapaxes(0, 1)
-    return make(shape, dtype=like.dtype)
-
-
 def _padded(x: np.ndarray, pad: tuple, value: float) -> np.ndarray:
     (t, b), (l, r) = pad
     if not (t or b or l or r):
         return x
     n, c, h, w = x.shape
-    out = _empty_like_layout((n, c, h + t + b, w + l + r), x)
+    out = empty_like_layout((n, c, h + t + b, w + l + r), x)
     out[...] = value
     out[:, :, t:t + h, l:l + w] = x
     return out
@@ -89,7 +80,7 @@ def _scatter_taps(values: np.ndarray, padded_hw: tuple[int, int], kernel: tuple[
     """
     n, c, oh, ow = values.shape
     (s_h, s_w), (d_h, d_w) = stride, dilation
-    out = _empty_like_layout((n, c, *padded_hw), values, zeros=True)
+    out = empty_like_layout((n, c, *padded_hw), values, zeros=True)
     for t in range(kernel[0] * kernel[1]):
         i, j = divmod(t, kernel[1])
         v = values if select is None else values * select(t)
@@ -148,13 +139,17 @@ class MaxPool2dFn(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         padded_hw, kernel, stride, dilation, pad, hw = self.geometry
+        if channel_major(grad) != channel_major(self.out):       # one copy beats mixed-layout loops
+            aligned = empty_like_layout(grad.shape, self.out)
+            aligned[...] = grad
+            grad = aligned
         masks = _first_max_masks(self.taps, self.out, kernel)
         oh, ow = grad.shape[2:]
         if kernel == stride and dilation == (1, 1):
             # windows tile the input: each input belongs to at most one window, so the taps
             # are written straight into a (N, C, OH, KH, OW, KW) view, no accumulation
             n, c = grad.shape[:2]
-            tiles = _empty_like_layout((n, c, oh, kernel[0], ow, kernel[1]), self.out)
+            tiles = empty_like_layout((n, c, oh, kernel[0], ow, kernel[1]), self.out)
             for t, sel in enumerate(masks):
                 i, j = divmod(t, kernel[1])
                 np.multiply(grad, sel, out=tiles[:, :, :, i, :, j])
@@ -212,7 +207,10 @@ class AvgPool2dFn(Function):
                 ) -> np.ndarray:
         h, w = x.shape[2:]
         xp = _padded(x, pad, 0.0)
-        sums = windows(xp, kernel, out_hw, stride, (1, 1)).sum(axis=(2, 3))  # (N, C, OH, OW)
+        taps = windows(xp, kernel, out_hw, stride, (1, 1))                    # (N, C, KH, KW, OH, OW)
+        sums = np.array(taps[:, :, 0, 0])              # taps added in a fixed order: each output's
+        for t in range(1, kernel[0] * kernel[1]):      # rounding does not depend on the array's shape
+            sums += taps[:, :, t // kernel[1], t % kernel[1]]
         if divisor_override:
             div = np.asarray(float(divisor_override), dtype=x.dtype)
         else:
