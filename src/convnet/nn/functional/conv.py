@@ -151,8 +151,8 @@ class Conv2dFn(Function):
         if stride == (1, 1):
             rows = flat_rows(xp)                                    # (C, N*Hp*Wp)
             full = np.empty((g, o // g, n * hp * wp + COLUMN_MULTIPLE), dtype=x.dtype)
-            for start, stop, cols in self._flat_chunks(rows):
-                # padded columns spill garbage past `stop`; the next chunk overwrites it
+            for start, _stop, cols in self._flat_chunks(rows):
+                # padded columns spill garbage past the chunk; the next chunk overwrites it
                 np.matmul(w2, cols, out=full[:, :, start:start + cols.shape[2]])
             full = full[:, :, :n * hp * wp]
             if b is not None:
