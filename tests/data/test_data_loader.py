@@ -183,3 +183,19 @@ def test_image_dataset_validation():
     assert ds[-1][1] == 1 and repr(ds) == "ImageDataset(2 images 1x3x3, 2 classes)"
     with pytest.raises(IndexError, match="range over 0..2, out of range for 2 samples"):
         ds.get_batch([0, 2])
+
+
+def test_prefetching_gives_the_same_batches() -> None:
+    from convnet.data import DataLoader, SynthDigits
+    from convnet.data import transforms as T
+
+    ds = SynthDigits(size=300, seed=1, cache=False)
+    augment = T.Compose([T.RandomAffine(degrees=10, translate=(0.1, 0.1)), T.ToFloat()])
+    a = DataLoader(ds, batch_size=64, shuffle=True, seed=5, transform=augment, prefetch=True)
+    b = DataLoader(ds, batch_size=64, shuffle=True, seed=5, transform=augment, prefetch=False)
+    for _ in range(2):                                   # two epochs
+        for (xa, ya), (xb, yb) in zip(a, b, strict=True):
+            np.testing.assert_array_equal(xa.numpy(), xb.numpy())
+            np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    first = next(iter(a))                                # an abandoned epoch stops cleanly
+    assert first[0].shape == (64, 1, 28, 28)

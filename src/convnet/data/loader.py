@@ -19,6 +19,7 @@ the batches it would have seen.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,9 @@ class DataLoader:
     Images come out float32 (N, C, H, W): after `transform` (a batch transform, called with a generator
     seeded per batch), uint8 images are scaled to [0, 1]. Integer labels come out int64.
     ``len(loader)`` is the number of batches. With ``seed=None`` a seed is drawn from convnet's
-    generator, so ``convnet.manual_seed`` makes the loader repeatable too.
+    generator, so ``convnet.manual_seed`` makes the loader repeatable too. With ``prefetch``
+    (the default) the next batch is prepared on a background thread while this one is used;
+    the batches are the same either way.
 
     >>> import numpy as np
     >>> from convnet.data import TensorDataset
@@ -52,8 +55,9 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed: int | None = None, transform: BatchTransform | None = None) -> None:
+                 seed: int | None = None, transform: BatchTransform | None = None, prefetch: bool = True) -> None:
         self.dataset = dataset
+        self.prefetch = prefetch
         self.batch_size = _check_count(batch_size, "batch_size", 1)
         self.shuffle, self.drop_last, self.transform = shuffle, drop_last, transform
         if seed is None:
@@ -88,15 +92,31 @@ class DataLoader:
             return np.arange(n)
         return np.random.Generator(np.random.PCG64([self.seed, epoch])).permutation(n)
 
+    def _batch(self, order: np.ndarray, epoch: int, b: int) -> tuple[Tensor, ...]:
+        """Batch `b` of `epoch`: its samples and augmentation depend only on (seed, epoch, b)."""
+        seeds = np.random.SeedSequence([self.seed, epoch], spawn_key=(b,))
+        rng = np.random.Generator(np.random.PCG64(seeds))
+        fields = self.dataset.get_batch(order[b * self.batch_size:(b + 1) * self.batch_size], rng)
+        images = fields[0] if self.transform is None else self.transform(fields[0], rng)
+        return Tensor(to_float32(images)), *(Tensor(_as_label(f)) for f in fields[1:])
+
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         epoch = self.epoch
         order = self.order(epoch)
-        for b in range(len(self)):
-            seeds = np.random.SeedSequence([self.seed, epoch], spawn_key=(b,))
-            rng = np.random.Generator(np.random.PCG64(seeds))
-            fields = self.dataset.get_batch(order[b * self.batch_size:(b + 1) * self.batch_size], rng)
-            images = fields[0] if self.transform is None else self.transform(fields[0], rng)
-            yield Tensor(to_float32(images)), *(Tensor(_as_label(f)) for f in fields[1:])
+        n = len(self)
+        if self.prefetch and n > 1:
+            # prepare batch b + 1 on a second thread while batch b is used (NumPy releases the
+            # GIL in the gathering and warping, so the two overlap on a multi-core machine)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(self._batch, order, epoch, 0)
+                for b in range(n):
+                    batch = pending.result()
+                    if b + 1 < n:
+                        pending = pool.submit(self._batch, order, epoch, b + 1)
+                    yield batch
+        else:
+            for b in range(n):
+                yield self._batch(order, epoch, b)
         self.epoch = epoch + 1
 
     def __repr__(self) -> str:

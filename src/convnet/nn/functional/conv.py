@@ -105,6 +105,8 @@ def crop(xp: np.ndarray, pad: Pad2d, hw: tuple[int, int]) -> np.ndarray:
 # ------------------------------------------------------------------ conv2d
 CHUNK_BYTES = 6 << 20   # im2col columns are built this many bytes at a time, to stay in cache
 COLUMN_MULTIPLE = 64    # column counts handed to BLAS are padded to this: see Conv2dFn
+FLAT_WASTE = 1.5        # the flat-row path computes Hp*Wp positions for OH*OW outputs: at most this ratio
+KEEP_BYTES = 24 << 20   # columns up to this size are built in one go and kept for backward
 
 
 def _round_up(n: int) -> int:
@@ -120,10 +122,12 @@ class Conv2dFn(Function):
     * stride 1 (most convolutions): each channel's padded images are laid end to end in one
       row of N*Hp*Wp values, so tap (i, j) of every window of every image is one contiguous
       slice starting at i*d*Wp + j*d. Positions whose window straddles a row end are
-      computed too, then cropped; in backward they get zero gradient. Larger strides take
-      the windows of a strided view instead, a group of images at a time;
+      computed too, then cropped; in backward they get zero gradient. Where that would more
+      than FLAT_WASTE the work (small maps, large kernels), and for larger strides, the
+      windows of a strided view are copied instead, a group of images at a time;
     * the columns are built in chunks of about CHUNK_BYTES that stay in cache, each chunk
-      multiplied as soon as it is built; backward rebuilds them rather than keeping them;
+      multiplied as soon as it is built; backward rebuilds them rather than keeping them,
+      unless all of them fit in KEEP_BYTES: then they are built at once and kept;
     * the result is computed channel-major, (O, N, OH, OW) in memory, and returned as an
       NCHW view: later operations read any layout, and the next im2col reads this one faster;
     * every product hands BLAS a column count padded (with zeros) to a multiple of
@@ -148,10 +152,17 @@ class Conv2dFn(Function):
         hp, wp = xp.shape[2:]
         w2 = w.reshape(g, o // g, cg * kh * kw)                     # (G, O/G, C/G*KH*KW)
         self.geometry = (x.shape, w.shape, (hp, wp), stride, padding, dilation, groups, out_hw)
-        if stride == (1, 1):
+        self.flat = stride == (1, 1) and hp * wp <= FLAT_WASTE * oh * ow
+        positions = n * hp * wp if self.flat else n * oh * ow
+        need_x, need_w, _ = self.needs_input_grad
+        self.whole = c * kh * kw * positions * x.itemsize <= KEEP_BYTES    # one chunk, kept
+        self.cols = None
+        if self.flat:
             rows = flat_rows(xp)                                    # (C, N*Hp*Wp)
             full = np.empty((g, o // g, n * hp * wp + COLUMN_MULTIPLE), dtype=x.dtype)
             for start, _stop, cols in self._flat_chunks(rows):
+                if self.whole and need_w:
+                    self.cols = cols
                 # padded columns spill garbage past the chunk; the next chunk overwrites it
                 np.matmul(w2, cols, out=full[:, :, start:start + cols.shape[2]])
             full = full[:, :, :n * hp * wp]
@@ -162,14 +173,15 @@ class Conv2dFn(Function):
         else:
             out = np.empty((g, o // g, n, oh * ow), dtype=x.dtype)
             for n0, n1, cols in self._image_chunks(xp):
+                if self.whole and need_w:
+                    self.cols = cols
                 m = (n1 - n0) * oh * ow
                 out[:, :, n0:n1] = np.matmul(w2, cols)[:, :, :m].reshape(g, o // g, n1 - n0, oh * ow)
             if b is not None:
                 out += b.reshape(g, o // g, 1, 1)
             out = out.reshape(o, n, oh, ow)
             self.source = xp
-        need_x, need_w, _ = self.needs_input_grad
-        if not need_w:
+        if not need_w or self.cols is not None:
             self.source = None
         self.w2 = w2 if need_x else None
         return out.transpose(1, 0, 2, 3)                            # NCHW view, channel-major
@@ -181,7 +193,10 @@ class Conv2dFn(Function):
         (n, c, _, _), (_, cg, kh, kw), (hp, wp), _, _, dilation, g, _ = self.geometry
         span = dilation[0] * (kh - 1) * wp + dilation[1] * (kw - 1)
         length = n * hp * wp - span                             # every valid position is < length
-        step = max(16, CHUNK_BYTES // (c * kh * kw * 4))
+        step = length if self.whole else max(16, CHUNK_BYTES // (c * kh * kw * 4))
+        if self.cols is not None:                               # kept from forward: one chunk
+            yield 0, length, self.cols
+            return
         if rows is None:
             for start in range(0, length, step):
                 yield start, min(start + step, length), None
@@ -202,7 +217,10 @@ class Conv2dFn(Function):
         """(n0, n1, columns (G, C/G*KH*KW, (n1 - n0)*OH*OW)) for groups of whole images;
         with `xp` None, only the ranges."""
         (n, c, _, _), (_, cg, kh, kw), _, stride, _, dilation, g, out_hw = self.geometry
-        step = max(1, CHUNK_BYTES // (c * kh * kw * out_hw[0] * out_hw[1] * 4))
+        step = n if self.whole else max(1, CHUNK_BYTES // (c * kh * kw * out_hw[0] * out_hw[1] * 4))
+        if self.cols is not None:                               # kept from forward: one chunk
+            yield 0, n, self.cols
+            return
         for n0 in range(0, n, step):
             n1 = min(n0 + step, n)
             if xp is None:
@@ -223,7 +241,7 @@ class Conv2dFn(Function):
         w2t = self.w2.transpose(0, 2, 1) if need_x else None        # (G, C/G*KH*KW, O/G)
         gw = np.zeros((g, o // g, w_shape[1] * kh * kw), dtype=grad.dtype) if need_w else None
         gx = gb = None
-        if stride == (1, 1):
+        if self.flat:
             # the gradient on the padded grid, zero where a window straddled a row end
             full = np.zeros((o, n, hp, wp), dtype=grad.dtype)
             full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
