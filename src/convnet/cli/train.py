@@ -104,6 +104,14 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
                 f"{t.total:,} {result.dataset} test images", bold=True)
     click.echo(f"Training time: {_duration(result.seconds)} for {result.epochs} epochs")
     click.echo(f"Checkpoint:    {result.best_checkpoint}  (history and metrics in {result.out_dir}/)")
+    from ..viz.report import training_report
+
+    report = training_report(result.out_dir, result.model, result.test_data, result.history, result.meta,
+                             confusion=result.test.confusion)
+    for path in report.paths:
+        click.echo(f"Pictures:      {path}")
+    for note in report.notes:
+        click.secho(note, fg="yellow", err=True)
     click.echo(f"Try it:        convnet predict {result.best_checkpoint} your-image.png")
 
 

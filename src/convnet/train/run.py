@@ -89,6 +89,9 @@ class RunResult:
     epochs: int
     history: list[dict[str, Any]]
     dataset: str
+    model: Any = None                  # the best epoch's model, in eval mode
+    test_data: Any = None              # the test split it was scored on
+    meta: dict[str, Any] = field(default_factory=dict)   # the best checkpoint's metadata
 
 
 def image_style(dataset: str) -> str:
@@ -219,8 +222,9 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
     save_checkpoint(trainer.best_path, model, None, best.meta)
     atomic_write_text(out_dir / "metrics.json", json.dumps({"test": result, "seconds": seconds,
                                                             "epochs": recipe.epochs}, indent=1))
+    model.eval()
     return RunResult(out_dir, trainer.best_path, test_metrics, seconds, recipe.epochs, trainer.history,
-                     config.dataset)
+                     config.dataset, model, test, best.meta)
 
 
 def _loss_fn(label_smoothing: float) -> Any:
