@@ -160,14 +160,15 @@ class Conv2dFn(Function):
         if self.flat:
             rows = flat_rows(xp)                                    # (C, N*Hp*Wp)
             full = np.empty((g, o // g, n * hp * wp + COLUMN_MULTIPLE), dtype=x.dtype)
-            stop = 0
+            covered = 0
             for start, stop, cols in self._flat_chunks(rows):
                 if self.whole and need_w:
                     self.cols = cols
                 # padded columns spill garbage past the chunk; the next chunk overwrites it
                 np.matmul(w2, cols, out=full[:, :, start:start + cols.shape[2]])
+                covered = stop
             full = full[:, :, :n * hp * wp]
-            full[:, :, stop:] = 0                  # positions past the last window: never valid
+            full[:, :, covered:] = 0               # positions past the last window: never valid
             if b is not None:
                 full += b.reshape(g, o // g, 1)
             out = full.reshape(o, n, hp, wp)[:, :, :oh, :ow]       # (O, N, OH, OW) view
