@@ -38,182 +38,115 @@ def conv_spec(text: str) -> dict[str, int]:
     return {"n": n, "c": c, "h": h, "o": o, "k": k, "s": s, "p": p, "g": g}
 
 
-# ---------------------------------------------------------------- convnet
-def convnet_task(task: str, seconds: float) -> dict[str, Any]:
-    import numpy as np
+# ---------------------------------------------------------------- the two libraries
+class Library:
+    """What a task needs from a library, under the same names for convnet and PyTorch."""
 
-    import convnet as cn
-    import convnet.nn.functional as F
-    from convnet import models, optim
+    def __init__(self, name: str) -> None:
+        self.name = name
+        if name == "torch":
+            import torch
+            import torch.nn.functional as F
 
+            sys.path.insert(0, os.path.dirname(__file__))
+            from torch_models import MODELS, lenet5
+
+            torch.manual_seed(0)
+            self.randn, self.randint, self.no_grad, self.F = torch.randn, torch.randint, torch.no_grad, F
+            self.sgd, self.adam = torch.optim.SGD, torch.optim.Adam
+            self.model = lambda name: MODELS[name]()
+            self.lenet5 = lenet5
+            self.tensor = lambda a: torch.from_numpy(a.numpy())
+            self.matrix = lambda n: torch.randn(n, n)
+        else:
+            import numpy as np
+
+            import convnet as cn
+            import convnet.nn.functional as F
+            from convnet import models, optim
+
+            cn.manual_seed(0)
+            self.randn, self.randint, self.no_grad, self.F = cn.randn, cn.randint, cn.no_grad, F
+            self.sgd, self.adam = optim.SGD, optim.Adam
+            self.model = lambda name: models.create(name, **({"input_size": 28} if name == "lenet5" else {}))
+            self.lenet5 = lambda: models.create("lenet5", input_size=28)
+            self.tensor = lambda a: a
+            self.matrix = lambda n: np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+
+
+def run_task(lib: Library, task: str, seconds: float) -> dict[str, Any]:
     kind, _, rest = task.partition(":")
     if kind == "matmul":
-        a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
-        times = timed(lambda: a @ a, seconds)
-        return {"times": times, "flops": 2 * 2048 ** 3}
-    if kind in ("train", "infer"):
-        name, batch = rest.split(":")
-        b = int(batch)
-        cn.manual_seed(0)
-        model = models.create(name, **({"input_size": 28} if name == "lenet5" else {}))
-        x = cn.randn(b, *INPUTS[name])
-        y = cn.randint(0, 1000 if name == "vgg11" else 10, (b,))
-        if kind == "infer":
-            model.eval()
-
-            def step() -> None:
-                with cn.no_grad():
-                    model(x)
-        else:
-            opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-
-            def step() -> None:
-                loss = F.cross_entropy(model(x), y)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        return {"times": timed(step, seconds), "batch": b}
-    if kind in ("conv_fwd", "conv_bwd"):
-        sp = conv_spec(rest)
-        x = cn.randn(sp["n"], sp["c"], sp["h"], sp["h"], requires_grad=kind == "conv_bwd")
-        w = cn.randn(sp["o"], sp["c"] // sp["g"], sp["k"], sp["k"], requires_grad=kind == "conv_bwd")
-        args = dict(stride=sp["s"], padding=sp["p"], groups=sp["g"])
-        if kind == "conv_fwd":
-            def step() -> None:
-                with cn.no_grad():
-                    F.conv2d(x, w, **args)
-        else:
-            out = F.conv2d(x, w, **args)
-            g = cn.randn(*out.shape)
-
-            def step() -> None:
-                F.conv2d(x, w, **args).backward(g)
-        return {"times": timed(step, seconds)}
-    if kind == "accuracy":
-        return convnet_accuracy()
-    if kind == "tiled":
-        return convnet_tiled(rest)
-    raise ValueError(f"unknown task {task!r}")
-
-
-def convnet_accuracy() -> dict[str, Any]:
-    import convnet as cn
-    import convnet.nn.functional as F
-    from convnet import data, models, optim
-    from convnet.data import transforms as T
-
-    cn.manual_seed(0)
-    train, test = data.get_dataset("mnist", train=True), data.get_dataset("mnist", train=False)
-    tf = T.Compose([T.ToFloat(), T.Normalize(train.mean, train.std)])
-    loader = data.DataLoader(train, batch_size=128, shuffle=True, seed=0, transform=tf)
-    test_loader = data.DataLoader(test, batch_size=1000, transform=tf)
-    model = models.create("lenet5", input_size=28)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    trained, epochs = 0.0, []
-    for epoch in range(15):
-        model.train()
-        t = time.perf_counter()
-        for x, y in loader:
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        trained += time.perf_counter() - t
-        model.eval()
-        with cn.no_grad():
-            right = sum(int((model(x).numpy().argmax(1) == y.numpy()).sum()) for x, y in test_loader)
-        epochs.append({"epoch": epoch + 1, "seconds": trained, "accuracy": right / len(test)})
-        if right / len(test) >= 0.99:
-            break
-    return {"epochs": epochs}
-
-
-# ---------------------------------------------------------------- torch
-def torch_task(task: str, seconds: float) -> dict[str, Any]:
-    import torch
-    import torch.nn.functional as TF
-
-    sys.path.insert(0, os.path.dirname(__file__))
-    from torch_models import MODELS
-
-    torch.manual_seed(0)
-    kind, _, rest = task.partition(":")
-    if kind == "matmul":
-        a = torch.randn(2048, 2048)
+        a = lib.matrix(2048)
         return {"times": timed(lambda: a @ a, seconds), "flops": 2 * 2048 ** 3}
     if kind in ("train", "infer"):
         name, batch = rest.split(":")
         b = int(batch)
-        model = MODELS[name]()
-        x = torch.randn(b, *INPUTS[name])
-        y = torch.randint(0, 1000 if name == "vgg11" else 10, (b,))
+        model = lib.model(name)
+        x = lib.randn(b, *INPUTS[name])
+        y = lib.randint(0, 1000 if name == "vgg11" else 10, (b,))
         if kind == "infer":
             model.eval()
 
             def step() -> None:
-                with torch.no_grad():
+                with lib.no_grad():
                     model(x)
         else:
-            opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+            opt = lib.sgd(model.parameters(), lr=0.01, momentum=0.9)
 
             def step() -> None:
-                loss = TF.cross_entropy(model(x), y)
+                loss = lib.F.cross_entropy(model(x), y)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
         return {"times": timed(step, seconds), "batch": b}
     if kind in ("conv_fwd", "conv_bwd"):
         sp = conv_spec(rest)
-        x = torch.randn(sp["n"], sp["c"], sp["h"], sp["h"], requires_grad=kind == "conv_bwd")
-        w = torch.randn(sp["o"], sp["c"] // sp["g"], sp["k"], sp["k"], requires_grad=kind == "conv_bwd")
+        grad = kind == "conv_bwd"
+        x = lib.randn(sp["n"], sp["c"], sp["h"], sp["h"], requires_grad=grad)
+        w = lib.randn(sp["o"], sp["c"] // sp["g"], sp["k"], sp["k"], requires_grad=grad)
         args = dict(stride=sp["s"], padding=sp["p"], groups=sp["g"])
-        if kind == "conv_fwd":
+        if not grad:
             def step() -> None:
-                with torch.no_grad():
-                    TF.conv2d(x, w, **args)
+                with lib.no_grad():
+                    lib.F.conv2d(x, w, **args)
         else:
-            out = TF.conv2d(x, w, **args)
-            g = torch.randn(*out.shape)
+            g = lib.randn(*lib.F.conv2d(x, w, **args).shape)
 
             def step() -> None:
-                TF.conv2d(x, w, **args).backward(g)
+                lib.F.conv2d(x, w, **args).backward(g)
         return {"times": timed(step, seconds)}
     if kind == "accuracy":
-        return torch_accuracy()
-    raise ValueError(f"unknown task {task!r}")
+        return time_to_99(lib)
+    if kind == "tiled" and lib.name == "convnet":
+        return convnet_tiled(rest)
+    raise ValueError(f"unknown task {task!r} for {lib.name}")
 
 
-def torch_accuracy() -> dict[str, Any]:
-    import torch
-    import torch.nn.functional as TF
-
+def time_to_99(lib: Library) -> dict[str, Any]:
+    """LeNet-5, Adam lr 1e-3, batch 128, no augmentation: seconds of training until 99% on the test set."""
     from convnet import data
     from convnet.data import transforms as T
 
-    sys.path.insert(0, os.path.dirname(__file__))
-    from torch_models import lenet5
-
-    torch.manual_seed(0)
     train, test = data.get_dataset("mnist", train=True), data.get_dataset("mnist", train=False)
     tf = T.Compose([T.ToFloat(), T.Normalize(train.mean, train.std)])
     loader = data.DataLoader(train, batch_size=128, shuffle=True, seed=0, transform=tf)
     test_loader = data.DataLoader(test, batch_size=1000, transform=tf)
-    model = lenet5()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model = lib.lenet5()
+    opt = lib.adam(model.parameters(), lr=1e-3)
     trained, epochs = 0.0, []
     for epoch in range(15):
         model.train()
         t = time.perf_counter()
         for x, y in loader:
-            loss = TF.cross_entropy(model(torch.from_numpy(x.numpy())), torch.from_numpy(y.numpy()))
+            loss = lib.F.cross_entropy(model(lib.tensor(x)), lib.tensor(y))
             opt.zero_grad()
             loss.backward()
             opt.step()
         trained += time.perf_counter() - t
         model.eval()
-        with torch.no_grad():
-            right = sum(int((model(torch.from_numpy(x.numpy())).argmax(1).numpy() == y.numpy()).sum())
-                        for x, y in test_loader)
+        with lib.no_grad():
+            right = sum(int((model(lib.tensor(x)).argmax(1).numpy() == y.numpy()).sum()) for x, y in test_loader)
         epochs.append({"epoch": epoch + 1, "seconds": trained, "accuracy": right / len(test)})
         if right / len(test) >= 0.99:
             break
@@ -250,9 +183,7 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-        result = torch_task(args.task, args.seconds)
-    else:
-        result = convnet_task(args.task, args.seconds)
+    result = run_task(Library(args.lib), args.task, args.seconds)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["lib"], result["task"] = args.lib, args.task
     print(json.dumps(result))

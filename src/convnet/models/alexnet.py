@@ -7,6 +7,15 @@ from .._tensor import Tensor
 from .registry import register
 
 
+def classifier(num_classes: int, dropout: float) -> nn.Sequential:
+    """The fully connected head AlexNet and ZFNet share: 6x6x256 -> 4096 -> 4096 -> classes."""
+    return nn.Sequential(
+        nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+        nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+        nn.Linear(4096, num_classes),
+    )
+
+
 class AlexNet(nn.Module):
     """AlexNet in torchvision's single-tower layout (61,100,840 parameters for 1000 classes).
 
@@ -30,11 +39,7 @@ class AlexNet(nn.Module):
                    nn.MaxPool2d(kernel_size=3, stride=2)]
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
-            nn.Linear(4096, num_classes),
-        )
+        self.classifier = classifier(num_classes, dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
@@ -74,11 +79,7 @@ class ZFNet(nn.Module):
             nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
         )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
-            nn.Linear(4096, num_classes),
-        )
+        self.classifier = classifier(num_classes, dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.avgpool(self.features(x)).flatten(1))

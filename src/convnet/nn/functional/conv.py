@@ -79,24 +79,6 @@ def windows(xp: np.ndarray, kernel: tuple[int, int], out: tuple[int, int],
                       (sn, sc, sh * d_h, sw * d_w, sh * s_h, sw * s_w), writeable=False)
 
 
-def col2im(cols: np.ndarray, padded_hw: tuple[int, int], stride: tuple[int, int],
-           dilation: tuple[int, int]) -> np.ndarray:
-    """Inverse of `windows` for gradients: add each tap's values back where it was read.
-
-    cols (N, C, KH, KW, OH, OW) -> (N, C, *padded_hw). One strided add per kernel tap
-    (KH*KW of them), each covering all images and positions at once.
-    """
-    n, c, kh, kw, oh, ow = cols.shape
-    (s_h, s_w), (d_h, d_w) = stride, dilation
-    out = np.zeros((n, c, *padded_hw), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            y0, x0 = i * d_h, j * d_w
-            out[:, :, y0:y0 + s_h * (oh - 1) + 1:s_h, x0:x0 + s_w * (ow - 1) + 1:s_w] += \
-                cols[:, :, i, j]
-    return out
-
-
 def crop(xp: np.ndarray, pad: Pad2d, hw: tuple[int, int]) -> np.ndarray:
     (t, _), (l, _) = pad
     return xp[:, :, t:t + hw[0], l:l + hw[1]]
@@ -272,7 +254,7 @@ class Conv2dFn(Function):
                     gw += np.matmul(gc, cols[:, :, :gc.shape[2]].transpose(0, 2, 1))
                 if need_x:
                     gcols = np.matmul(w2t, gc).reshape(c, kh, kw, n1 - n0, oh, ow)
-                    gxp[n0:n1] += col2im_cm(gcols, (hp, wp), stride, dilation)
+                    gxp[n0:n1] += col2im(gcols, (hp, wp), stride, dilation)
             if need_x:
                 gx = crop(gxp, padding, x_shape[2:])
         if need_w:
@@ -282,9 +264,14 @@ class Conv2dFn(Function):
         return gx, gw, gb
 
 
-def col2im_cm(cols: np.ndarray, padded_hw: tuple[int, int], stride: tuple[int, int],
-              dilation: tuple[int, int]) -> np.ndarray:
-    """col2im for channel-major columns (C, KH, KW, N, OH, OW) -> an NCHW view (N, C, H, W)."""
+def col2im(cols: np.ndarray, padded_hw: tuple[int, int], stride: tuple[int, int],
+           dilation: tuple[int, int]) -> np.ndarray:
+    """Inverse of `windows` for gradients: add each tap's values back where it was read.
+
+    Channel-major columns (C, KH, KW, N, OH, OW) -> an NCHW view (N, C, *padded_hw) of
+    channel-major memory. One strided add per kernel tap (KH*KW of them), each covering all
+    channels, images and positions at once.
+    """
     c, kh, kw, n, oh, ow = cols.shape
     (s_h, s_w), (d_h, d_w) = stride, dilation
     out = np.zeros((c, n, *padded_hw), dtype=cols.dtype)
@@ -389,7 +376,7 @@ class ConvTranspose2dFn(Function):
         x2 = x.reshape(n, g, c // g, h * wd)                        # (N, G, C/G, H*W)
         w2 = w.reshape(g, c // g, og * kh * kw)                     # (G, C/G, O/G*KH*KW)
         cols = np.matmul(w2.transpose(0, 2, 1), x2)                 # (N, G, O/G*KH*KW, H*W)
-        cols = cols.reshape(n, g * og, kh, kw, h, wd)
+        cols = cols.reshape(n, g * og, kh, kw, h, wd).transpose(1, 2, 3, 0, 4, 5)  # channel-major view
         pad = ((padding[0], canvas[0] - padding[0] - out_hw[0]),
                (padding[1], canvas[1] - padding[1] - out_hw[1]))
         out = np.ascontiguousarray(crop(col2im(cols, canvas, stride, dilation), pad, out_hw))
