@@ -11,7 +11,7 @@
 
 from ._tensor import MaxResult, Tensor, from_numpy, tensor  # first: the core type
 
-from . import arith, autograd, data, nn, optim, models  # noqa: E402, I001
+from . import arith, autograd, data, nn, optim, models, io, onnx  # noqa: E402, I001
 from ._dtypes import (  # noqa: E402
     bool_,
     double,

@@ -13,10 +13,27 @@ from . import UserError, friendly, main
 
 
 def load_model(checkpoint: str) -> tuple[Any, dict[str, Any]]:
-    """Rebuild the model a checkpoint describes, with its weights, in eval mode."""
+    """Rebuild the model a checkpoint describes, with its weights, in eval mode.
+
+    An ``.onnx`` file is built with `convnet.onnx.load`; how to prepare images comes from the
+    metadata convnet writes on export, or is inferred from the input shape (with a note).
+    """
     from .. import models
     from ..train import load_checkpoint
 
+    if Path(checkpoint).suffix.lower() == ".onnx":
+        from ..onnx import dataset_description, load
+        from ..onnx.export import META_MODEL
+
+        try:
+            net = load(checkpoint)
+        except ImportError as e:
+            raise UserError(str(e)) from None
+        dataset, note = dataset_description(net)
+        if note:
+            click.echo(f"Note: {note}.", err=True)
+        spec = json.loads(net.metadata.get(META_MODEL, "null")) or {"name": Path(checkpoint).name}
+        return net, {"model": spec, "dataset": dataset}
     ckpt = load_checkpoint(checkpoint)
     model = models.create(ckpt.model_name, **ckpt.model_kwargs)
     model.load_state_dict(ckpt.model_state)
@@ -63,7 +80,8 @@ def classify(model: Any, meta: dict[str, Any], paths: list[Path], top_k: int) ->
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @friendly
 def predict(checkpoint: str, images: tuple[str, ...], top_k: int, as_json: bool) -> None:
-    """Classify IMAGES (files or folders of images) with a trained CHECKPOINT.
+    """Classify IMAGES (files or folders of images) with a trained CHECKPOINT (a convnet
+    checkpoint, or an .onnx file).
 
     Any size, colour or grayscale, dark-on-light or light-on-dark: each image is converted
     the way the model's training data looked, and the output says what was done.
