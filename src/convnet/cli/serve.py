@@ -1,0 +1,72 @@
+"""`convnet serve`: the interactive browser app (draw a digit, watch the network; step a convolution)."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import click
+
+from . import UserError, friendly, main
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port), or a UserError that says why not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise UserError(f"--host {host!r} is not an address this machine can listen on ({e})") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        hint = "another program is using it: pick another with --port" if e.errno == errno.EADDRINUSE else str(e)
+        raise UserError(f"cannot listen on {host}:{port}: {hint}") from None
+    sock.listen(128)
+    return sock
+
+
+@main.command()
+@click.option("--checkpoint", "-c", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A checkpoint from `convnet train` (default: a small cached digit model, trained the first time).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; 0.0.0.0 makes the app reachable from other machines.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port to listen on (0: any free port).")
+@friendly
+def serve(checkpoint: str | None, host: str, port: int) -> None:
+    """Open the interactive app in a browser: draw a digit and watch the network think,
+    or step a kernel through a convolution.
+
+    \b
+    convnet serve                                   a cached LeNet-5 for digits
+    convnet serve -c runs/lenet5-mnist/best.safetensors
+    Then open http://127.0.0.1:8000/ (the API is described at /docs).
+    """
+    try:
+        import uvicorn
+
+        from ..web import create_app
+    except ImportError as e:
+        raise UserError(f"convnet serve needs FastAPI and uvicorn ({e.name} is missing): "
+                        "pip install 'convnet[web]'") from None
+    sock = bind(host, port)
+    try:
+        app = create_app(checkpoint=checkpoint, log=click.echo)
+        shown_host = f"[{host}]" if ":" in host else host
+        click.secho(f"convnet serve: open http://{shown_host}:{sock.getsockname()[1]}/ in a browser "
+                    "(Ctrl-C stops it)", bold=True)
+        if host not in LOOPBACK:
+            click.secho(f"Note: listening on {host}, other machines can reach this app too.", dim=True, err=True)
+        try:
+            uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+        except KeyboardInterrupt:      # uvicorn shuts down gracefully, then passes Ctrl-C on
+            pass
+        click.echo("convnet serve: stopped.")
+    finally:
+        sock.close()

@@ -1,0 +1,109 @@
+"""`convnet serve`, the cached default model, and a real server under load."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from web_helpers import data_url, stroke_image
+
+from convnet.cli import main
+from convnet.web.default_model import default_checkpoint
+
+
+def test_serve_help() -> None:
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--checkpoint" in result.output and "127.0.0.1" in result.output and "8000" in result.output
+
+
+def test_serve_refuses_a_busy_port_and_a_missing_checkpoint(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--checkpoint", __file__])
+    assert result.exit_code == 2
+    assert f"Error: cannot listen on 127.0.0.1:{port}: another program is using it: pick another with --port" \
+        in result.output
+    result = CliRunner().invoke(main, ["serve", "--checkpoint", str(tmp_path / "none.safetensors")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_serve_runs_a_server(web_checkpoint: Path) -> None:
+    """The real command in a subprocess: it prints its address, answers, and stops on Ctrl-C (SIGINT)."""
+    code = "import sys; from convnet.cli import main; sys.exit(main())"
+    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--checkpoint", str(web_checkpoint), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = ""
+        deadline = time.monotonic() + 60
+        while "open http://" not in line:
+            assert time.monotonic() < deadline and proc.poll() is None, f"serve did not start: {line}"
+            line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert client.get("api/model").json()["name"] == "lenet5"
+            assert "network.js" in client.get("").text
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+        assert "convnet serve: stopped." in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        proc.stdout.close()
+
+
+def test_default_model_is_trained_once_and_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    said: list[str] = []
+    first = default_checkpoint(said.append, train_size=600, epochs=1)
+    assert first.is_file() and first.parent.parent == tmp_path / "convnet" / "serve"
+    assert said[0].startswith("No cached model yet: training LeNet-5 on 600 ")
+    assert re.match(r"Trained: \d+\.\d% of the (mnist|synth-digits) test images right", said[-1])
+    assert first.parent.name in ("lenet5-mnist", "lenet5-synth-digits")
+    again: list[str] = []
+    assert default_checkpoint(again.append, train_size=600, epochs=1) == first and again == []
+
+
+def test_server_holds_up_under_load(server_url: str, client: Any) -> None:
+    """200 predictions from 8 concurrent clients on loopback: every answer is the right one."""
+    images = [stroke_image(points) for points in (
+        [(0.5, 0.15), (0.5, 0.85)], [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)],
+        [(0.3, 0.3), (0.5, 0.15), (0.7, 0.3), (0.3, 0.85), (0.75, 0.85)], [(0.7, 0.15), (0.3, 0.6), (0.75, 0.6)])]
+    bodies = [{"image": data_url(img)} for img in images]
+    expected = [client.post("/api/predict", json=b).json() for b in bodies]      # in-process, one at a time
+
+    def client_run(first: int) -> list[tuple[int, dict[str, Any]]]:
+        """One client: 25 requests, one after the other, over its own connection."""
+        answers = []
+        with httpx.Client(base_url=server_url, timeout=30) as http:
+            for k in range(first, 200, 8):
+                r = http.post("/api/predict", json=bodies[k % len(bodies)])
+                answers.append((k, r.json() if r.status_code == 200 else {"status": r.status_code, "text": r.text}))
+        return answers
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(client_run, first) for first in range(8)]
+        done, pending = wait(futures, timeout=120)
+        assert not pending, f"{len(pending)} of 8 clients did not finish their requests in 120 s"
+    answers = [a for f in done for a in f.result()]
+    assert sorted(k for k, _ in answers) == list(range(200))
+    for k, answer in answers:
+        want = expected[k % len(bodies)]
+        assert answer.get("prediction") == want["prediction"], answer
+        got = [p["probability"] for p in answer["probabilities"]]
+        assert np.allclose(got, [p["probability"] for p in want["probabilities"]], atol=1e-6)
+        assert [m["data"] for m in answer["layers"]] == [m["data"] for m in want["layers"]]
