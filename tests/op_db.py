@@ -353,7 +353,16 @@ def batch_norm_samples(rng: np.random.Generator) -> list[Sample]:
                 out.append(Sample([normal(rng, *shape) * 3 + 1, rm, rv, w, b],
                                   dict(training=training, momentum=0.2, eps=1e-5),
                                   no_grad=(1, 2), name=f"{shape}-t{int(training)}-a{int(affine)}"))
+                if len(shape) == 4:   # stored channel by channel, as convolution outputs are
+                    x = channel_major(normal(rng, *shape) * 2 - 1)
+                    out.append(Sample([x, rm.copy(), rv.copy(), w, b], dict(training=training, momentum=0.1),
+                                      no_grad=(1, 2), name=f"{shape}-channel-major-t{int(training)}-a{int(affine)}"))
     return out
+
+
+def channel_major(a: np.ndarray) -> np.ndarray:
+    """The same (N, C, ...) values laid out in memory as (C, N, ...)."""
+    return np.ascontiguousarray(a.swapaxes(0, 1)).swapaxes(0, 1)
 
 
 def lrn_samples(rng: np.random.Generator) -> list[Sample]:

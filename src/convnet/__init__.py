@@ -10,6 +10,7 @@
 """
 
 from ._tensor import MaxResult, Tensor, from_numpy, tensor  # first: the core type
+from . import _memory  # noqa: F401  (keeps freed blocks for the next training step; see _memory.py)
 
 from . import arith, autograd, data, nn, optim, models, io, onnx  # noqa: E402, I001
 from ._dtypes import (  # noqa: E402
