@@ -87,7 +87,7 @@ def crop(xp: np.ndarray, pad: Pad2d, hw: tuple[int, int]) -> np.ndarray:
 # ------------------------------------------------------------------ conv2d
 CHUNK_BYTES = 6 << 20   # im2col columns are built this many bytes at a time, to stay in cache
 COLUMN_MULTIPLE = 64    # column counts handed to BLAS are padded to this: see Conv2dFn
-FLAT_WASTE = 1.5        # the flat-row path computes Hp*Wp positions for OH*OW outputs: at most this ratio
+FLAT_WASTE = 1.2        # the flat-row path computes Hp*Wp positions for OH*OW outputs: at most this ratio
 KEEP_BYTES = 24 << 20   # columns up to this size are built in one go and kept for backward
 
 
