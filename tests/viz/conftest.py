@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from trained import real_mnist, train_lenet
 
-from convnet.train.run import RunResult, TrainConfig, run_training
+from convnet.train.run import RunResult
 from convnet.viz.report import training_report
 
-REAL_MNIST = bool(os.environ.get("CONVNET_DATA")) and (Path(os.environ["CONVNET_DATA"]) / "mnist").is_dir()
+REAL_MNIST = real_mnist()
 
 
 @pytest.fixture(scope="session")
@@ -28,14 +28,9 @@ def _cache_in_tmp(viz_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory, viz_cache: Path) -> RunResult:
     """LeNet-5 after 2 epochs on 4,000 images: good enough to have learned edges and strokes."""
-    out = tmp_path_factory.mktemp("viz-model")
-    config = TrainConfig(model="lenet5", dataset="mnist" if REAL_MNIST else "synth-digits", out_dir=str(out),
-                         progress=False, train_size=4000, overrides={"epochs": 2, "val_split": 800},
-                         dataset_options={} if REAL_MNIST else {"size": 4000})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(viz_cache))
-        result = run_training(config, log=lambda *_: None)
-        # what `convnet train` does next: the pictures of the run, next to the checkpoint
-        result.report = training_report(result.out_dir, result.model, result.test_data, result.history,
-                                        result.meta, confusion=result.test.confusion)
+    result = train_lenet(tmp_path_factory.mktemp("viz-model"), viz_cache, images=4000, epochs=2, val=800,
+                         real=REAL_MNIST)
+    # what `convnet train` does next: the pictures of the run, next to the checkpoint
+    result.report = training_report(result.out_dir, result.model, result.test_data, result.history,
+                                    result.meta, confusion=result.test.confusion)
     return result

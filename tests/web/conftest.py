@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from convnet.train.run import TrainConfig, run_training
+from trained import train_lenet
 
 pytest.importorskip("fastapi", reason="the web app needs the [web] extra: pip install 'convnet[web]'")
 
@@ -27,20 +25,8 @@ with warnings.catch_warnings():
 @pytest.fixture(scope="session")
 def web_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """LeNet-5 after one epoch on 3,000 generated digits (about 88% right): seconds to train, no data needed."""
-    out = tmp_path_factory.mktemp("web-model")
-    old = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.getbasetemp() / "web-cache")
-    try:
-        config = TrainConfig(model="lenet5", dataset="synth-digits", out_dir=str(out), progress=False,
-                             train_size=3000, overrides={"epochs": 1, "val_split": 300, "batch_size": 32},
-                             dataset_options={"size": 3000})
-        result = run_training(config, log=lambda *_: None)
-    finally:
-        if old is None:
-            os.environ.pop("XDG_CACHE_HOME")
-        else:
-            os.environ["XDG_CACHE_HOME"] = old
-    return result.best_checkpoint
+    return train_lenet(tmp_path_factory.mktemp("web-model"), tmp_path_factory.getbasetemp() / "web-cache",
+                       images=3000, epochs=1, val=300, batch_size=32).best_checkpoint
 
 
 @pytest.fixture(scope="session")
