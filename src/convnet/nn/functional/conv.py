@@ -134,6 +134,9 @@ class Conv2dFn(Function):
         hp, wp = xp.shape[2:]
         w2 = w.reshape(g, o // g, cg * kh * kw)                     # (G, O/G, C/G*KH*KW)
         self.geometry = (x.shape, w.shape, (hp, wp), stride, padding, dilation, groups, out_hw)
+        self.depthwise = g > 1 and g == c == o
+        if self.depthwise:
+            return self._depthwise_forward(xp, w, b)
         self.flat = stride == (1, 1) and hp * wp <= FLAT_WASTE * oh * ow
         positions = n * hp * wp if self.flat else n * oh * ow
         need_x, need_w, _ = self.needs_input_grad
@@ -170,6 +173,95 @@ class Conv2dFn(Function):
             self.source = None
         self.w2 = w2 if need_x else None
         return out.transpose(1, 0, 2, 3)                            # NCHW view, channel-major
+
+    # ---------------------------------------------------------------- depthwise
+    # One kernel per channel (groups == in == out channels): as G products of a 1 x KH*KW
+    # kernel with its columns, BLAS would see thousands of tiny matrices. Instead each kernel
+    # tap multiplies every channel at once, KH*KW broadcast passes and no columns. At stride
+    # 1 the passes run over flat rows (each channel's padded images end to end, tap (i, j)
+    # one long slice, as in the flat path above; positions straddling a row end are cropped),
+    # otherwise over strided views. Either way every output adds its taps in the same fixed
+    # order, so the result does not depend on how many pixels were computed together.
+    def _depthwise_forward(self, xp: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        n, c, hp, wp = xp.shape
+        _, _, _, stride, _, dilation, _, (oh, ow) = self.geometry
+        kh, kw = w.shape[2:]
+        self.flat = stride == (1, 1)
+        if self.flat:
+            rows = flat_rows(xp)                                    # (C, N*Hp*Wp)
+            length = n * hp * wp - dilation[0] * (kh - 1) * wp - dilation[1] * (kw - 1)
+            full = np.zeros((c, n * hp * wp), dtype=xp.dtype)
+            out, tmp = full[:, :length], np.empty((c, length), dtype=xp.dtype)
+            taps = ((i, j, rows[:, i * dilation[0] * wp + j * dilation[1]:][:, :length])
+                    for i in range(kh) for j in range(kw))
+            shape = (c, 1)
+        else:
+            rows = None
+            view = windows(xp, (kh, kw), (oh, ow), stride, dilation)   # (N, C, KH, KW, OH, OW)
+            out = empty_like_layout((n, c, oh, ow), xp)
+            tmp = empty_like_layout((n, c, oh, ow), xp)
+            taps = ((i, j, view[:, :, i, j]) for i in range(kh) for j in range(kw))
+            shape = (1, c, 1, 1)
+        for i, j, tap in taps:
+            k = w[:, 0, i, j].reshape(shape)
+            if i == 0 and j == 0:
+                np.multiply(tap, k, out=out)
+            else:
+                np.multiply(tap, k, out=tmp)
+                out += tmp
+        if b is not None:
+            out += b.reshape(shape)
+        need_x, need_w, _ = self.needs_input_grad
+        self.source = (rows if self.flat else xp) if need_w else None
+        self.w = w if need_x else None
+        if self.flat:
+            return full.reshape(c, n, hp, wp)[:, :, :oh, :ow].transpose(1, 0, 2, 3)
+        return out
+
+    def _depthwise_backward(self, grad: np.ndarray) -> tuple:
+        x_shape, w_shape, (hp, wp), stride, padding, dilation, _, (oh, ow) = self.geometry
+        need_x, need_w, need_b = self.needs_input_grad
+        n, c = grad.shape[:2]
+        kh, kw = w_shape[2:]
+        gx = gw = gb = None
+        gw = np.empty(w_shape, dtype=grad.dtype) if need_w else None
+        if self.flat:
+            length = n * hp * wp - dilation[0] * (kh - 1) * wp - dilation[1] * (kw - 1)
+            full = np.zeros((c, n, hp, wp), dtype=grad.dtype)      # zero where no window was
+            full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
+            g2 = full.reshape(c, n * hp * wp)[:, :length]
+            gx_rows = np.zeros((c, n * hp * wp), dtype=grad.dtype) if need_x else None
+            tmp = np.empty((c, length), dtype=grad.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    off = i * dilation[0] * wp + j * dilation[1]
+                    if need_w:                       # per channel: one dot product (BLAS)
+                        gw[:, 0, i, j] = np.matmul(self.source[:, None, off:off + length],
+                                                   g2[:, :, None])[:, 0, 0]
+                    if need_x:
+                        np.multiply(g2, self.w[:, 0, i, j].reshape(c, 1), out=tmp)
+                        gx_rows[:, off:off + length] += tmp
+            if need_x:
+                gx = crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
+        else:
+            view = windows(self.source, (kh, kw), (oh, ow), stride, dilation) if need_w else None
+            gxp = empty_like_layout((n, c, hp, wp), grad, zeros=True) if need_x else None
+            tmp = empty_like_layout(grad.shape, grad)
+            (s_h, s_w), (d_h, d_w) = stride, dilation
+            for i in range(kh):
+                for j in range(kw):
+                    if need_w:
+                        np.multiply(grad, view[:, :, i, j], out=tmp)
+                        gw[:, 0, i, j] = tmp.sum(axis=(0, 2, 3))
+                    if need_x:
+                        np.multiply(grad, self.w[:, 0, i, j].reshape(1, c, 1, 1), out=tmp)
+                        y0, x0 = i * d_h, j * d_w
+                        gxp[:, :, y0:y0 + s_h * (oh - 1) + 1:s_h, x0:x0 + s_w * (ow - 1) + 1:s_w] += tmp
+            if need_x:
+                gx = crop(gxp, padding, x_shape[2:])
+        if need_b:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb
 
     # ---------------------------------------------------------------- column chunks
     def _flat_chunks(self, rows: np.ndarray | None) -> Iterator[tuple[int, int, np.ndarray | None]]:
@@ -218,6 +310,8 @@ class Conv2dFn(Function):
             yield n0, n1, cols.reshape(g, cg * kh * kw, _round_up(m))
 
     def backward(self, grad: np.ndarray) -> tuple:
+        if self.depthwise:
+            return self._depthwise_backward(grad)
         x_shape, w_shape, (hp, wp), stride, padding, dilation, g, (oh, ow) = self.geometry
         need_x, need_w, need_b = self.needs_input_grad
         n, o, _, _ = grad.shape
