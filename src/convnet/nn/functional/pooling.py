@@ -106,6 +106,36 @@ def _first_max_masks(taps: np.ndarray, out: np.ndarray, kernel: tuple[int, int])
         yield sel
 
 
+def _tiled_max(x: np.ndarray, kernel: tuple[int, int]) -> np.ndarray | None:
+    """Max over windows that tile a compact input exactly (stride == kernel, no padding,
+    sides divisible by the kernel), in long runs; None when `x` is not such an input.
+
+    The taps of a strided view give NumPy inner loops only OW long (12 for a 24-wide map),
+    which costs more than the comparisons. Stored compactly, row by row, the input's
+    horizontal neighbours are every KW-th element of one flat array, and after their
+    maximum the vertical neighbours are every KH-th row: KW - 1 passes along the whole
+    array, then KH - 1 over rows. For PyTorch's MNIST network this halves max pooling.
+    """
+    n, c, h, w = x.shape
+    (kh, kw) = kernel
+    if h % kh or w % kw:
+        return None
+    major = channel_major(x)
+    compact = x.transpose(1, 0, 2, 3) if major else x
+    if not compact.flags.c_contiguous:
+        return None
+    flat = compact.reshape(-1)
+    rows = np.maximum(flat[0::kw], flat[1::kw]) if kw > 1 else flat
+    for j in range(2, kw):
+        np.maximum(rows, flat[j::kw], out=rows)
+    rows = rows.reshape(-1, kh, w // kw)                        # (N*C*OH, KH, OW)
+    out = np.maximum(rows[:, 0], rows[:, 1]) if kh > 1 else rows[:, 0].copy()
+    for i in range(2, kh):
+        np.maximum(out, rows[:, i], out=out)
+    out = out.reshape(compact.shape[0], compact.shape[1], h // kh, w // kw)
+    return out.transpose(1, 0, 2, 3) if major else out
+
+
 class MaxPool2dFn(Function):
     """out = the largest value under each window; its gradient goes to that one input.
 
@@ -120,9 +150,13 @@ class MaxPool2dFn(Function):
         h, w = x.shape[2:]
         xp = _padded(x, pad, -np.inf)
         taps = windows(xp, kernel, out_hw, stride, dilation)         # (N, C, KH, KW, OH, OW)
-        out = np.array(taps[:, :, 0, 0])
-        for t in range(1, kernel[0] * kernel[1]):
-            np.maximum(out, taps[:, :, t // kernel[1], t % kernel[1]], out=out)
+        tiles = (kernel == stride and dilation == (1, 1) and pad == ((0, 0), (0, 0))
+                 and out_hw == (h // kernel[0], w // kernel[1]))
+        out = _tiled_max(x, kernel) if tiles else None
+        if out is None:
+            out = np.array(taps[:, :, 0, 0])
+            for t in range(1, kernel[0] * kernel[1]):
+                np.maximum(out, taps[:, :, t // kernel[1], t % kernel[1]], out=out)
         self.taps, self.out = taps, out
         self.geometry = (xp.shape[2:], kernel, stride, dilation, pad, (h, w))
         if not return_indices:
