@@ -74,8 +74,11 @@ def draw(page: Any, points: list[tuple[float, float]]) -> None:
 
 
 def prediction_after(page: Any, count: int) -> str:
-    """The predicted class once the page has shown its `count`-th prediction."""
+    """The predicted class once the page has shown its `count`-th prediction, and that for
+    the finished drawing (on a slow machine a pause in the stroke can ask for one midway)."""
     page.wait_for_function(f"Number(document.getElementById('prediction').dataset.count || 0) >= {count}")
+    page.wait_for_function("document.getElementById('prediction').dataset.drawn === "
+                           "document.getElementById('pad').dataset.drawn")
     page.wait_for_function("document.getElementById('prediction-card').getAttribute('aria-busy') === 'false'")
     return page.inner_text("#prediction")
 

@@ -18,6 +18,7 @@ const state = {
   inflight: false,
   queued: null,
   count: 0,
+  drawn: 0, // versions of the drawing so far; #pad and #prediction carry them as data-drawn
   rf: new Map(), // receptive fields already fetched, by "layer:y:x"
   hoverKey: null,
   zoom: null, // {layer, channel, cell} while the enlarged view is open
@@ -52,11 +53,19 @@ function submit(request) {
     });
 }
 
-const predictDrawing = debounce(() => {
+const predictLater = debounce(() => {
   if (pad.blank) return;
   const image = pad.png();
-  submit(() => api("/api/predict", { method: "POST", json: { image } }));
+  const drawn = state.drawn;
+  submit(() => api("/api/predict", { method: "POST", json: { image } }).then((p) => ({ ...p, drawn })));
 }, 150);
+
+/** The drawing changed: number this version of it (the prediction says which one it is for). */
+function predictDrawing() {
+  state.drawn += 1;
+  $("pad").dataset.drawn = String(state.drawn);
+  predictLater();
+}
 
 function predictPixels(sample) {
   const arr = decodeArray8(sample.pixels);
@@ -111,6 +120,7 @@ function showPrediction(p) {
   const top = p.probabilities[p.index];
   $("prediction").textContent = p.prediction;
   $("prediction").dataset.count = String(state.count);
+  $("prediction").dataset.drawn = p.drawn === undefined ? "" : String(p.drawn);
   $("confidence").textContent = `${(100 * top.probability).toFixed(1)}% sure`;
   $("pad-badge").textContent = `${p.prediction} · ${(100 * top.probability).toFixed(0)}%`;
   document.body.classList.remove("empty");
