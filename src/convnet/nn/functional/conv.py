@@ -343,6 +343,17 @@ class Conv2dFn(Function):
             np.copyto(cols[..., :m].reshape(taps.shape), taps)         # im2col, padded columns
             yield n0, n1, cols.reshape(g, cg * kh * kw, _round_up(m))
 
+    def _add_taps(self, gx_rows: np.ndarray, gcols: np.ndarray, start: int) -> None:
+        """col2im on flat rows: column gradients (G, C/G*KH*KW, width) for the padded-grid
+        positions from `start` go back to the pixels each tap read, one long addition per tap."""
+        (_, c, _, _), (_, _, kh, kw), (_, wp), _, _, dilation, _, _ = self.geometry
+        width = gcols.shape[2]
+        gcols = gcols.reshape(c, kh, kw, width)
+        for i in range(kh):
+            for j in range(kw):
+                off = start + dilation[0] * i * wp + dilation[1] * j
+                gx_rows[:, off:off + width] += gcols[:, i, j]
+
     def backward(self, grad: np.ndarray) -> tuple:
         if self.depthwise:
             return self._depthwise_backward(grad)
@@ -366,25 +377,36 @@ class Conv2dFn(Function):
                     # the same kernel was used at every position: its gradient sums over them
                     gw += _kernel_grad(gc, cols[:, :, :stop - start])
                 if need_x:
-                    gcols = np.matmul(w2t, gc).reshape(c, kh, kw, stop - start)
-                    for i in range(kh):                          # col2im: add each tap back
-                        for j in range(kw):
-                            off = start + dilation[0] * i * wp + dilation[1] * j
-                            gx_rows[:, off:off + stop - start] += gcols[:, i, j]
+                    self._add_taps(gx_rows, np.matmul(w2t, gc), start)
             if need_x:
                 gx = crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
         else:
+            # stride 1: the input gradient on the padded grid too (KH*KW long additions instead
+            # of short strided ones), unless that more than doubles the product
+            flat_gx = need_x and stride == (1, 1) and hp * wp <= 2 * oh * ow
+            by_images = need_x and not flat_gx
             g2 = grad.transpose(1, 0, 2, 3).reshape(g, o // g, n, oh * ow)
-            gxp = empty_like_layout((n, c, hp, wp), grad, zeros=True) if need_x else None
-            for n0, n1, cols in self._image_chunks(self.source):
-                gc = g2[:, :, n0:n1].reshape(g, o // g, -1)
-                if need_w:
-                    gw += _kernel_grad(gc, cols[:, :, :gc.shape[2]])
-                if need_x:
-                    gcols = np.matmul(w2t, gc).reshape(c, kh, kw, n1 - n0, oh, ow)
-                    gxp[n0:n1] += col2im(gcols, (hp, wp), stride, dilation)
-            if need_x:
+            gxp = empty_like_layout((n, c, hp, wp), grad, zeros=True) if by_images else None
+            if need_w or by_images:
+                for n0, n1, cols in self._image_chunks(self.source):
+                    gc = g2[:, :, n0:n1].reshape(g, o // g, -1)
+                    if need_w:
+                        gw += _kernel_grad(gc, cols[:, :, :gc.shape[2]])
+                    if by_images:
+                        gcols = np.matmul(w2t, gc).reshape(c, kh, kw, n1 - n0, oh, ow)
+                        gxp[n0:n1] += col2im(gcols, (hp, wp), stride, dilation)
+            if by_images:
                 gx = crop(gxp, padding, x_shape[2:])
+            elif need_x:
+                full = np.zeros((o, n, hp, wp), dtype=grad.dtype)
+                full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
+                g2 = full.reshape(g, o // g, n * hp * wp)
+                gx_rows = np.zeros((c, n * hp * wp), dtype=grad.dtype)
+                length = n * hp * wp - dilation[0] * (kh - 1) * wp - dilation[1] * (kw - 1)
+                step = max(16, CHUNK_BYTES // (c * kh * kw * grad.itemsize))
+                for start in range(0, length, step):
+                    self._add_taps(gx_rows, np.matmul(w2t, g2[:, :, start:min(start + step, length)]), start)
+                gx = crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
         if need_w:
             gw = gw.reshape(w_shape)
         if need_b:
