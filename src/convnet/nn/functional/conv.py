@@ -208,6 +208,27 @@ class Conv2dFn(Function):
         self.w2 = w2 if need_x else None
         return out.transpose(1, 0, 2, 3)                            # NCHW view, channel-major
 
+    # ---------------------------------------------------------------- the flat padded grid
+    def _flat_length(self) -> int:
+        """Flat positions worth computing: every valid window starts before this one."""
+        (n, _, _, _), (_, _, kh, kw), (hp, wp), _, _, dilation, _, _ = self.geometry
+        return n * hp * wp - dilation[0] * (kh - 1) * wp - dilation[1] * (kw - 1)
+
+    def _grad_on_grid(self, grad: np.ndarray) -> np.ndarray:
+        """The output gradient (N, O, OH, OW) as (O, N*Hp*Wp) on the padded grid, zero where
+        no window was (the positions the flat paths compute and crop)."""
+        _, _, (hp, wp), _, _, _, _, (oh, ow) = self.geometry
+        n, o = grad.shape[:2]
+        full = np.zeros((o, n, hp, wp), dtype=grad.dtype)
+        full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
+        return full.reshape(o, n * hp * wp)
+
+    def _input_from_rows(self, gx_rows: np.ndarray) -> np.ndarray:
+        """Input gradient rows (C, N*Hp*Wp) as the (N, C, H, W) gradient, padding cropped."""
+        x_shape, _, (hp, wp), _, padding, _, _, _ = self.geometry
+        n, c = x_shape[:2]
+        return crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
+
     # ---------------------------------------------------------------- depthwise
     # One kernel per channel (groups == in == out channels): as G products of a 1 x KH*KW
     # kernel with its columns, BLAS would see thousands of tiny matrices. Instead each kernel
@@ -223,7 +244,7 @@ class Conv2dFn(Function):
         self.flat = stride == (1, 1)
         if self.flat:
             rows = flat_rows(xp)                                    # (C, N*Hp*Wp)
-            length = n * hp * wp - dilation[0] * (kh - 1) * wp - dilation[1] * (kw - 1)
+            length = self._flat_length()
             full = np.zeros((c, n * hp * wp), dtype=xp.dtype)
             out, tmp = full[:, :length], np.empty((c, length), dtype=xp.dtype)
             taps = ((i, j, rows[:, i * dilation[0] * wp + j * dilation[1]:][:, :length])
@@ -257,13 +278,11 @@ class Conv2dFn(Function):
         need_x, need_w, need_b = self.needs_input_grad
         n, c = grad.shape[:2]
         kh, kw = w_shape[2:]
-        gx = gw = gb = None
+        gx = gb = None
         gw = np.empty(w_shape, dtype=grad.dtype) if need_w else None
         if self.flat:
-            length = n * hp * wp - dilation[0] * (kh - 1) * wp - dilation[1] * (kw - 1)
-            full = np.zeros((c, n, hp, wp), dtype=grad.dtype)      # zero where no window was
-            full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
-            g2 = full.reshape(c, n * hp * wp)[:, :length]
+            length = self._flat_length()
+            g2 = self._grad_on_grid(grad)[:, :length]
             gx_rows = np.zeros((c, n * hp * wp), dtype=grad.dtype) if need_x else None
             tmp = np.empty((c, length), dtype=grad.dtype)
             for i in range(kh):
@@ -276,7 +295,7 @@ class Conv2dFn(Function):
                         np.multiply(g2, self.w[:, 0, i, j].reshape(c, 1), out=tmp)
                         gx_rows[:, off:off + length] += tmp
             if need_x:
-                gx = crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
+                gx = self._input_from_rows(gx_rows)
         else:
             view = windows(self.source, (kh, kw), (oh, ow), stride, dilation) if need_w else None
             gxp = empty_like_layout((n, c, hp, wp), grad, zeros=True) if need_x else None
@@ -302,8 +321,7 @@ class Conv2dFn(Function):
         """(start, stop, columns (G, C/G*KH*KW, stop - start)) over the flat padded positions;
         with `rows` None, only the ranges (backward when the kernel needs no gradient)."""
         (n, c, _, _), (_, cg, kh, kw), (hp, wp), _, _, dilation, g, _ = self.geometry
-        span = dilation[0] * (kh - 1) * wp + dilation[1] * (kw - 1)
-        length = n * hp * wp - span                             # every valid position is < length
+        length = self._flat_length()
         step = length if self.whole else max(16, CHUNK_BYTES // (c * kh * kw * 4))
         if self.cols is not None:                               # kept from forward: one chunk
             yield 0, length, self.cols
@@ -367,9 +385,7 @@ class Conv2dFn(Function):
         gx = gb = None
         if self.flat:
             # the gradient on the padded grid, zero where a window straddled a row end
-            full = np.zeros((o, n, hp, wp), dtype=grad.dtype)
-            full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
-            g2 = full.reshape(g, o // g, n * hp * wp)
+            g2 = self._grad_on_grid(grad).reshape(g, o // g, n * hp * wp)
             gx_rows = np.zeros((c, n * hp * wp), dtype=grad.dtype) if need_x else None
             for start, stop, cols in self._flat_chunks(self.source):
                 gc = g2[:, :, start:stop]
@@ -379,7 +395,7 @@ class Conv2dFn(Function):
                 if need_x:
                     self._add_taps(gx_rows, np.matmul(w2t, gc), start)
             if need_x:
-                gx = crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
+                gx = self._input_from_rows(gx_rows)
         else:
             # stride 1: the input gradient on the padded grid too (KH*KW long additions instead
             # of short strided ones), unless that more than doubles the product
@@ -398,15 +414,13 @@ class Conv2dFn(Function):
             if by_images:
                 gx = crop(gxp, padding, x_shape[2:])
             elif need_x:
-                full = np.zeros((o, n, hp, wp), dtype=grad.dtype)
-                full[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
-                g2 = full.reshape(g, o // g, n * hp * wp)
+                g2 = self._grad_on_grid(grad).reshape(g, o // g, n * hp * wp)
                 gx_rows = np.zeros((c, n * hp * wp), dtype=grad.dtype)
-                length = n * hp * wp - dilation[0] * (kh - 1) * wp - dilation[1] * (kw - 1)
+                length = self._flat_length()
                 step = max(16, CHUNK_BYTES // (c * kh * kw * grad.itemsize))
                 for start in range(0, length, step):
                     self._add_taps(gx_rows, np.matmul(w2t, g2[:, :, start:min(start + step, length)]), start)
-                gx = crop(gx_rows.reshape(c, n, hp, wp).transpose(1, 0, 2, 3), padding, x_shape[2:])
+                gx = self._input_from_rows(gx_rows)
         if need_w:
             gw = gw.reshape(w_shape)
         if need_b:
