@@ -1,0 +1,665 @@
+/* Convolution: forward, input gradient and kernel gradient, as blocked matrix products
+ * that read the image in place.
+ *
+ * A convolution is out (O x P) = W (O x C*KH*KW) . cols (C*KH*KW x P) per image and group,
+ * where column p of `cols` is the patch under output position p (im2col). Here `cols` is
+ * never built. The image is copied once into a padded GRID in which tap (c, i, j) of
+ * neighbouring output positions sits in neighbouring memory, so the tile kernel reads
+ * every tap of NR positions as one contiguous run:
+ *
+ *  - at stride 1 the grid is the zero-padded image (Hp x Wp); output position (y, x) is
+ *    flat position q = y*Wp + x and its tap (c, i, j) is at c*Hp*Wp + i*dh*Wp + j*dw + q;
+ *  - at stride (sh, sw) each channel is split into sh*sw PHASES: phase (fy, fx) holds the
+ *    padded pixels (R*sh + fy, X*sw + fx) as an (Hz x Wz) plane. Tap offset i*dh = a*sh + fy,
+ *    j*dw = b*sw + fx is then plane (fy, fx), row y + a, column x + b: again q = y*Wz + x
+ *    plus a fixed offset per tap. A strided convolution becomes a stride-1 one.
+ *
+ * Flat positions whose column is past the output width are computed and dropped (Wz - OW
+ * of every Wz: a few percent for 3x3 kernels). The product runs panel by panel (NC
+ * positions), with the reduction cut into blocks of KC and the rows into blocks of MC so
+ * the operands stay in cache; the tile kernel (kernels_isa.h) makes MR x NR outputs.
+ *
+ * Backward, on the same grids:
+ *  - the input gradient: each grid pixel gathers, from the output gradient laid on a grid
+ *    of its own, the outputs its taps touched: per phase, a product of the transposed
+ *    kernel (only that phase's taps) with shifted runs of dY; then the phases are put back
+ *    together and the padding cropped;
+ *  - the kernel gradient "is summed over every position it visited": dW[o, k] = sum over q
+ *    of dY[o, q] * grid[off(k) + q], as a product (dW^T = cols . dY^T) when there are enough
+ *    output channels, else as dot products.
+ *  - depthwise convolutions (one kernel per channel) skip the products: per channel, KH*KW
+ *    shifted multiply-adds over each run, in a fixed order.
+ *
+ * Every output element is computed by the same sequence of operations wherever it lies
+ * (the reduction order and its blocks are fixed), so forward results are bit-identical
+ * whatever the tiling, the batch split or the thread count. Gradients summed over images
+ * are summed per thread, then across threads in order: identical for a given thread count.
+ */
+#include "conv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KC 256          /* reduction block */
+#define NC 128          /* positions per panel (a multiple of every NR) */
+#define MC 240          /* rows per block (a multiple of MR) */
+#define QB 2048         /* positions per block of the kernel-gradient dot products */
+
+/* ------------------------------------------------------------------ geometry */
+static inline long cg_(const conv_geom *g) { return g->c / g->g; }
+static inline long og_(const conv_geom *g) { return g->o / g->g; }
+static inline long kk_(const conv_geom *g) { return g->kh * g->kw; }
+static inline long kd_(const conv_geom *g) { return cg_(g) * kk_(g); }
+static inline long npos_(const conv_geom *g) { return g->oh * g->ow; }
+static inline int depthwise_(const conv_geom *g) { return g->g > 1 && g->g == g->c && g->g == g->o; }
+
+/* The grid of one channel: sh*sw phase planes of hz x wz. */
+typedef struct {
+    long hz, wz, plane, phases, chan;
+} grid_t;
+
+static grid_t grid_of(const conv_geom *g)
+{
+    grid_t z;
+    z.hz = ceil_div(g->h + g->pt + g->pb, g->sh);
+    z.wz = ceil_div(g->w + g->pl + g->pr, g->sw);
+    z.plane = z.hz * z.wz;
+    z.phases = g->sh * g->sw;
+    z.chan = z.phases * z.plane;
+    return z;
+}
+
+/* flat positions from the first output to the last one + 1 */
+static inline long nflat_(const conv_geom *g, const grid_t *z) { return (g->oh - 1) * z->wz + g->ow; }
+
+/* Where tap (i, j) of output position 0 reads within a channel's grid, and its phase. */
+static inline long tap_phase(const conv_geom *g, long i, long j)
+{
+    return ((i * g->dh) % g->sh) * g->sw + (j * g->dw) % g->sw;
+}
+static inline long tap_shift(const conv_geom *g, const grid_t *z, long i, long j)
+{
+    return ((i * g->dh) / g->sh) * z->wz + (j * g->dw) / g->sw;
+}
+
+int conv_path(const conv_geom *g)
+{
+    return depthwise_(g) ? CONV_DEPTHWISE : CONV_GRID;
+}
+
+int conv_weight_grad_path(const conv_geom *g)
+{
+    if (depthwise_(g))
+        return CONV_DEPTHWISE;
+    return og_(g) >= DW_GEMM_CHANNELS ? CONV_GRID : CONV_DOTS;
+}
+
+/* Copy channels [0, nc) of x (nc x H x W) onto their grids in dst (nc x chan), zero where
+ * the padding is, followed by `slack` zeros (the last tile's reads may run past the grid). */
+static void build_grid(const conv_geom *g, const grid_t *z, const float *x, long nc, float *dst, long slack)
+{
+    long h = g->h, w = g->w;
+    for (long c = 0; c < nc; c++)
+        for (long fy = 0; fy < g->sh; fy++)
+            for (long fx = 0; fx < g->sw; fx++) {
+                float *pl = dst + c * z->chan + (fy * g->sw + fx) * z->plane;
+                /* columns X of this phase that fall inside the image: X*sw + fx - pl in [0, w) */
+                long x0 = ceil_div(lmax(g->pl - fx, 0), g->sw);
+                long x1 = lmin(z->wz, ceil_div(w + g->pl - fx, g->sw));
+                for (long r = 0; r < z->hz; r++) {
+                    float *row = pl + r * z->wz;
+                    long y = r * g->sh + fy - g->pt;
+                    if (y < 0 || y >= h || x1 <= x0) {
+                        memset(row, 0, sizeof(float) * z->wz);
+                        continue;
+                    }
+                    const float *src = x + (c * h + y) * w + x0 * g->sw + fx - g->pl;
+                    memset(row, 0, sizeof(float) * x0);
+                    if (g->sw == 1)
+                        memcpy(row + x0, src, sizeof(float) * (x1 - x0));
+                    else
+                        for (long X = x0; X < x1; X++) row[X] = src[(X - x0) * g->sw];
+                    memset(row + x1, 0, sizeof(float) * (z->wz - x1));
+                }
+            }
+    memset(dst + nc * z->chan, 0, sizeof(float) * slack);
+}
+
+/* The inverse for gradients: dx (nc x H x W) = the grid pixels that are image pixels. */
+static void unsplit_grid(const conv_geom *g, const grid_t *z, const float *src, long nc, float *dx)
+{
+    for (long c = 0; c < nc; c++)
+        for (long y = 0; y < g->h; y++) {
+            long yp = y + g->pt;
+            const float *pl = src + c * z->chan + (yp % g->sh) * g->sw * z->plane + (yp / g->sh) * z->wz;
+            float *d = dx + (c * g->h + y) * g->w;
+            if (g->sw == 1)
+                memcpy(d, pl + g->pl, sizeof(float) * g->w);
+            else
+                for (long x = 0; x < g->w; x++) {
+                    long xp = x + g->pl;
+                    d[x] = pl[(xp % g->sw) * z->plane + xp / g->sw];
+                }
+        }
+}
+
+/* Offsets of every tap (c, i, j) of a group within the grids. */
+static void tap_offsets(const conv_geom *g, const grid_t *z, long nc, ptrdiff_t *off)
+{
+    long k = 0;
+    for (long c = 0; c < nc; c++)
+        for (long i = 0; i < g->kh; i++)
+            for (long j = 0; j < g->kw; j++)
+                off[k++] = c * z->chan + tap_phase(g, i, j) * z->plane + tap_shift(g, z, i, j);
+}
+
+/* Pack rows [0, m) of a row-major matrix (m x k, row stride lda; with transposed, element
+ * (r, kk) is src[kk*lda + r]) into MR-row tiles: dst[(t*k + kk)*MR + r], zero rows past m. */
+void pack_rows(const float *src, long m, long k, long lda, int transposed, float *dst)
+{
+    long tiles = ceil_div(m, MR_);
+    for (long t = 0; t < tiles; t++) {
+        float *d = dst + t * k * MR_;
+        for (long r = 0; r < MR_; r++) {
+            long row = t * MR_ + r;
+            if (row >= m)
+                for (long kk = 0; kk < k; kk++) d[kk * MR_ + r] = 0.0f;
+            else if (!transposed)
+                for (long kk = 0; kk < k; kk++) d[kk * MR_ + r] = src[row * lda + kk];
+            else
+                for (long kk = 0; kk < k; kk++) d[kk * MR_ + r] = src[kk * lda + row];
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ the panel product */
+/* acc[row][lane] (row stride NC) = A (m rows in MR tiles, k long) . B, where B's row kk
+ * for the panel's positions q0 .. q0 + npanel is base + boff[kk] + q0 .. */
+static void panel_product(const float *a, long m, long k, const float *base, const ptrdiff_t *boff,
+                          long q0, long npanel, float *acc)
+{
+    const isa_t *I = isa;
+    long nr = I->nr, ns = ceil_div(npanel, nr), tiles = ceil_div(m, MR_);
+    for (long k0 = 0; k0 < k; k0 += KC) {
+        long kc = lmin(KC, k - k0);
+        for (long t0 = 0; t0 < tiles; t0 += MC / MR_) {
+            long t1 = lmin(tiles, t0 + MC / MR_);
+            for (long s = 0; s < ns; s++)
+                for (long t = t0; t < t1; t++)
+                    I->tile(kc, a + (t * k + k0) * MR_, base + q0 + s * nr, boff + k0,
+                            acc + t * MR_ * NC + s * nr, NC, k0 > 0);
+        }
+    }
+}
+
+/* Flat position q of a grid (row width wz) lands on row q / wz - r0, column q % wz - c0 of
+ * a destination plane of width cw; columns outside [0, cw) are dropped. A panel's lanes
+ * split into runs [lane, lane + len) landing on offset `at`. */
+typedef struct { long wz, r0, c0, cw; } posmap;
+typedef struct { long lane, len, at; } seg;
+
+static long segments(const posmap *pm, long q0, long q1, seg *out)
+{
+    long n = 0, q = q0;
+    while (q < q1) {
+        long row = q / pm->wz, col = q % pm->wz - pm->c0;
+        if (col < 0) { q += -col; continue; }
+        if (col >= pm->cw) { q += pm->wz - (col + pm->c0); continue; }
+        long len = lmin(pm->cw - col, q1 - q);
+        out[n++] = (seg){q - q0, len, (row - pm->r0) * pm->cw + col};
+        q += len;
+    }
+    return n;
+}
+
+/* dst + m*plane: [at, at + len) = acc[m][lane ..] (+ bias[m]) (then max(., 0)), m < rows. */
+static void store_rows(const float *acc, long rows, const seg *sg, long nseg, float *dst,
+                       long plane, const float *bias, int relu)
+{
+    for (long m = 0; m < rows; m++) {
+        const float *src = acc + m * NC;
+        float *d = dst + m * plane;
+        float bv = bias ? bias[m] : 0.0f;
+        for (long s = 0; s < nseg; s++) {
+            const float *a = src + sg[s].lane;
+            float *o = d + sg[s].at;
+            long len = sg[s].len;
+            if (bias && relu)
+                for (long r = 0; r < len; r++) { float v = a[r] + bv; o[r] = v > 0.0f ? v : 0.0f; }
+            else if (bias)
+                for (long r = 0; r < len; r++) o[r] = a[r] + bv;
+            else if (relu)
+                for (long r = 0; r < len; r++) o[r] = a[r] > 0.0f ? a[r] : 0.0f;
+            else
+                memcpy(o, a, sizeof(float) * len);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ forward */
+typedef struct {
+    const conv_geom *g;
+    grid_t z;
+    const float *x, *w, *bias, *ap;
+    float *y;
+    int relu;
+    const ptrdiff_t *off;
+} fwd_ctx;
+
+static void forward_task(void *vctx, int tid, int nt)
+{
+    const fwd_ctx *F = vctx;
+    const conv_geom *g = F->g;
+    const grid_t *z = &F->z;
+    long cg = cg_(g), og = og_(g), kd = kd_(g), P = npos_(g), nflat = nflat_(g, z);
+    long panels = ceil_div(nflat, NC), lo, hi, slack = NC + MAX_NR, tiles = ceil_div(og, MR_);
+    share(g->n * g->g * panels, tid, nt, &lo, &hi);
+    if (lo >= hi)
+        return;
+    float *acc = scratch(tid, 0, tiles * MR_ * NC);
+    float *grid = scratch(tid, 1, cg * z->chan + slack);
+    posmap pm = {z->wz, 0, 0, g->ow};
+    seg sg[NC];
+    long cur = -1;
+    for (long u = lo; u < hi; u++) {
+        long img = u / panels, q0 = (u % panels) * NC, n = img / g->g, gi = img % g->g;
+        if (img != cur) {
+            build_grid(g, z, F->x + (n * g->c + gi * cg) * g->h * g->w, cg, grid, slack);
+            cur = img;
+        }
+        long q1 = lmin(nflat, q0 + NC);
+        panel_product(F->ap + gi * tiles * kd * MR_, og, kd, grid, F->off, q0, q1 - q0, acc);
+        store_rows(acc, og, sg, segments(&pm, q0, q1, sg), F->y + (n * g->o + gi * og) * P, P,
+                   F->bias ? F->bias + gi * og : NULL, F->relu);
+    }
+}
+
+/* One channel at a time: each output row is one run of KH*KW shifted multiply-adds. */
+static void depthwise_forward_task(void *vctx, int tid, int nt)
+{
+    const fwd_ctx *F = vctx;
+    const conv_geom *g = F->g;
+    const grid_t *z = &F->z;
+    long P = npos_(g), kk = kk_(g), lo, hi;
+    share(g->n * g->c, tid, nt, &lo, &hi);
+    float *grid = scratch(tid, 1, z->chan + MAX_NR);
+    for (long u = lo; u < hi; u++) {
+        long c = u % g->c;
+        build_grid(g, z, F->x + u * g->h * g->w, 1, grid, MAX_NR);
+        float bv = F->bias ? F->bias[c] : 0.0f;
+        for (long y = 0; y < g->oh; y++) {
+            float *o = F->y + u * P + y * g->ow;
+            isa->taps(g->ow, grid + y * z->wz, F->off, F->w + c * kk, kk, o, 0);
+            if (F->bias || F->relu)
+                for (long x = 0; x < g->ow; x++) {
+                    float v = o[x] + bv;
+                    o[x] = F->relu && v < 0.0f ? 0.0f : v;
+                }
+        }
+    }
+}
+
+int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias,
+                 float *y, int relu, int nt)
+{
+    fwd_ctx F = {g, grid_of(g), x, w, bias, NULL, y, relu, NULL};
+    long kd = kd_(g), og = og_(g), tiles = ceil_div(og, MR_);
+    int path = conv_path(g);
+    ptrdiff_t *off = malloc(sizeof(ptrdiff_t) * kd);
+    float *ap = path == CONV_GRID ? malloc(sizeof(float) * g->g * tiles * kd * MR_) : NULL;
+    if (!off || (path == CONV_GRID && !ap)) { free(off); free(ap); return -1; }
+    tap_offsets(g, &F.z, path == CONV_DEPTHWISE ? 1 : cg_(g), off);
+    F.off = off;
+    if (path == CONV_DEPTHWISE) {
+        pool_run(depthwise_forward_task, &F, nt);
+    } else {
+        for (long gi = 0; gi < g->g; gi++)
+            pack_rows(w + gi * og * kd, og, kd, kd, 0, ap + gi * tiles * kd * MR_);
+        F.ap = ap;
+        pool_run(forward_task, &F, nt);
+    }
+    free(ap);
+    free(off);
+    return path;
+}
+
+/* ------------------------------------------------------------------ input gradient */
+/* The output gradient of one image and group on a grid of rows L long: row o holds dY[o]
+ * at margin + y*Wz + x, zeros elsewhere. Grid pixel q of a phase gathers, for each of the
+ * phase's taps, dYgrid[o][margin + q - shift(tap)]. */
+typedef struct {
+    const conv_geom *g;
+    grid_t z;
+    const float *dy, *w;
+    float *dx;
+    long margin, L;
+    long nph;                    /* phases that have taps */
+    long ph[MAX_PHASES];         /* which phase */
+    long ntap[MAX_PHASES];       /* how many taps it has */
+    const float *ap[MAX_PHASES]; /* per phase: the transposed kernel, G groups of (C/G x O/G*taps) tiles */
+    const ptrdiff_t *boff[MAX_PHASES];
+    const long *tapidx[MAX_PHASES]; /* depthwise: which taps (i*KW + j) */
+} dx_ctx;
+
+static void lay_out_grad(const dx_ctx *D, const float *src, long rows, float *grid)
+{
+    const conv_geom *g = D->g;
+    long P = npos_(g);
+    memset(grid, 0, sizeof(float) * rows * D->L);
+    for (long o = 0; o < rows; o++)
+        for (long y = 0; y < g->oh; y++)
+            memcpy(grid + o * D->L + D->margin + y * D->z.wz, src + o * P + y * g->ow, sizeof(float) * g->ow);
+}
+
+static void dx_task(void *vctx, int tid, int nt)
+{
+    const dx_ctx *D = vctx;
+    const conv_geom *g = D->g;
+    const grid_t *z = &D->z;
+    long cg = cg_(g), og = og_(g), P = npos_(g), tiles = ceil_div(cg, MR_), lo, hi;
+    int stride1 = z->phases == 1;
+    /* stride 1: only the grid pixels that are image pixels, straight into dx; else whole planes */
+    long qlo = stride1 ? g->pt * z->wz + g->pl : 0;
+    long qhi = stride1 ? (g->pt + g->h - 1) * z->wz + g->pl + g->w : z->plane;
+    long panels = ceil_div(qhi - qlo, NC);
+    long units = g->n * g->g * (stride1 ? panels : 1);
+    share(units, tid, nt, &lo, &hi);
+    if (lo >= hi)
+        return;
+    float *acc = scratch(tid, 0, tiles * MR_ * NC);
+    float *grid = scratch(tid, 1, og * D->L);
+    float *dz = stride1 ? NULL : scratch(tid, 2, cg * z->chan);
+    posmap pm = stride1 ? (posmap){z->wz, g->pt, g->pl, g->w} : (posmap){z->wz, 0, 0, z->wz};
+    seg sg[NC];
+    long cur = -1;
+    for (long u = lo; u < hi; u++) {
+        long img = stride1 ? u / panels : u, n = img / g->g, gi = img % g->g;
+        if (img != cur) {
+            lay_out_grad(D, D->dy + (n * g->o + gi * og) * P, og, grid);
+            cur = img;
+        }
+        float *dst = D->dx + (n * g->c + gi * cg) * g->h * g->w;
+        if (stride1) {
+            long q0 = qlo + (u % panels) * NC, q1 = lmin(qhi, q0 + NC), k = og * D->ntap[0];
+            panel_product(D->ap[0] + gi * tiles * k * MR_, cg, k, grid, D->boff[0], q0, q1 - q0, acc);
+            store_rows(acc, cg, sg, segments(&pm, q0, q1, sg), dst, g->h * g->w, NULL, 0);
+            continue;
+        }
+        memset(dz, 0, sizeof(float) * cg * z->chan);
+        for (long f = 0; f < D->nph; f++) {
+            long k = og * D->ntap[f];
+            for (long q0 = 0; q0 < z->plane; q0 += NC) {
+                long q1 = lmin(z->plane, q0 + NC);
+                panel_product(D->ap[f] + gi * tiles * k * MR_, cg, k, grid, D->boff[f], q0, q1 - q0, acc);
+                store_rows(acc, cg, sg, segments(&pm, q0, q1, sg), dz + D->ph[f] * z->plane, z->chan, NULL, 0);
+            }
+        }
+        unsplit_grid(g, z, dz, cg, dst);
+    }
+}
+
+static void dx_depthwise_task(void *vctx, int tid, int nt)
+{
+    const dx_ctx *D = vctx;
+    const conv_geom *g = D->g;
+    const grid_t *z = &D->z;
+    long P = npos_(g), kk = kk_(g), lo, hi;
+    int stride1 = z->phases == 1;
+    share(g->n * g->c, tid, nt, &lo, &hi);
+    float *grid = scratch(tid, 1, D->L);
+    float *dz = scratch(tid, 2, z->chan);
+    float wsel[MAX_TAPS];
+    for (long u = lo; u < hi; u++) {
+        long c = u % g->c;
+        const float *w = D->w + c * kk;
+        lay_out_grad(D, D->dy + u * P, 1, grid);
+        float *dst = D->dx + u * g->h * g->w;
+        for (long f = 0; f < D->nph; f++) {
+            for (long t = 0; t < D->ntap[f]; t++) wsel[t] = w[D->tapidx[f][t]];
+            if (stride1)
+                for (long y = 0; y < g->h; y++)
+                    isa->taps(g->w, grid + (g->pt + y) * z->wz + g->pl, D->boff[f], wsel, D->ntap[f],
+                              dst + y * g->w, 0);
+            else
+                isa->taps(z->plane, grid, D->boff[f], wsel, D->ntap[f], dz + D->ph[f] * z->plane, 0);
+        }
+        if (!stride1) {
+            for (long f = 0, p = 0; p < z->phases; p++) {      /* phases without taps get nothing */
+                if (f < D->nph && D->ph[f] == p) { f++; continue; }
+                memset(dz + p * z->plane, 0, sizeof(float) * z->plane);
+            }
+            unsplit_grid(g, z, dz, 1, dst);
+        }
+    }
+}
+
+int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *dx, int nt)
+{
+    int path = conv_path(g), dwise = path == CONV_DEPTHWISE;
+    dx_ctx D;
+    memset(&D, 0, sizeof D);
+    D.g = g;
+    D.z = grid_of(g);
+    D.dy = dy;
+    D.w = w;
+    D.dx = dx;
+    long cg = cg_(g), og = og_(g), kd = kd_(g), kk = kk_(g), tiles = ceil_div(cg, MR_);
+    if (D.z.phases > MAX_PHASES || kk > MAX_TAPS)
+        return -2;
+    D.margin = tap_shift(g, &D.z, g->kh - 1, g->kw - 1);
+    D.L = D.margin + D.z.plane + NC + MAX_NR;
+    long rows = dwise ? 1 : og;
+    /* one allocation: per phase, the packed kernel, the offsets and the tap indices */
+    float *ap = dwise ? NULL : malloc(sizeof(float) * g->g * tiles * MR_ * og * kk);
+    ptrdiff_t *boff = malloc(sizeof(ptrdiff_t) * rows * kk);
+    long *tapidx = malloc(sizeof(long) * kk);
+    float *wt = dwise ? NULL : malloc(sizeof(float) * cg * og * kk);
+    if (!boff || !tapidx || (!dwise && (!ap || !wt))) { free(ap); free(boff); free(tapidx); free(wt); return -1; }
+    long used_taps = 0, used_ap = 0;
+    for (long p = 0; p < D.z.phases; p++) {
+        long nt_ = 0, *idx = tapidx + used_taps;
+        for (long i = 0; i < g->kh; i++)
+            for (long j = 0; j < g->kw; j++)
+                if (tap_phase(g, i, j) == p) idx[nt_++] = i * g->kw + j;
+        if (nt_ == 0)
+            continue;
+        long f = D.nph++;
+        D.ph[f] = p;
+        D.ntap[f] = nt_;
+        D.tapidx[f] = idx;
+        ptrdiff_t *bo = boff + used_taps * rows;
+        for (long o = 0; o < rows; o++)
+            for (long t = 0; t < nt_; t++)
+                bo[o * nt_ + t] = o * D.L + D.margin - tap_shift(g, &D.z, idx[t] / g->kw, idx[t] % g->kw);
+        D.boff[f] = bo;
+        if (!dwise) {
+            float *a = ap + used_ap;
+            for (long gi = 0; gi < g->g; gi++) {
+                const float *wg = w + gi * og * kd;
+                for (long c = 0; c < cg; c++)          /* rows c, columns (o, tap): the transposed kernel */
+                    for (long o = 0; o < og; o++)
+                        for (long t = 0; t < nt_; t++)
+                            wt[(c * og + o) * nt_ + t] = wg[o * kd + c * kk + idx[t]];
+                pack_rows(wt, cg, og * nt_, og * nt_, 0, a + gi * tiles * og * nt_ * MR_);
+            }
+            D.ap[f] = a;
+            used_ap += g->g * tiles * og * nt_ * MR_;
+        }
+        used_taps += nt_;
+    }
+    pool_run(dwise ? dx_depthwise_task : dx_task, &D, nt);
+    free(ap);
+    free(boff);
+    free(tapidx);
+    free(wt);
+    return path;
+}
+
+/* ------------------------------------------------------------------ kernel gradient */
+typedef struct {
+    const conv_geom *g;
+    grid_t z;
+    const float *dy, *x;
+    int path;
+    const ptrdiff_t *off;        /* tap offsets within the grids */
+    const ptrdiff_t *ident;      /* q*NR: the rows of a packed sliver */
+    const float *zeros;          /* a row of zeros standing in for missing rows of a tile */
+    long acc_size;               /* floats in each thread's partial sums */
+} dw_ctx;
+
+/* acc[o][k] += sum over len positions of ra[o] . rb[k], 4 x 3 at a time. */
+static void dot_block(const float *const *ra, long na, const float *const *rb, long nb, long len,
+                      const float *zeros, float *acc, long ldacc)
+{
+    float out[12];
+    for (long i0 = 0; i0 < na; i0 += 4)
+        for (long j0 = 0; j0 < nb; j0 += 3) {
+            const float *a[4], *b[3];
+            for (int i = 0; i < 4; i++) a[i] = i0 + i < na ? ra[i0 + i] : zeros;
+            for (int j = 0; j < 3; j++) b[j] = j0 + j < nb ? rb[j0 + j] : zeros;
+            isa->dots(len, a, b, out);
+            for (int i = 0; i < 4 && i0 + i < na; i++)
+                for (int j = 0; j < 3 && j0 + j < nb; j++)
+                    acc[(i0 + i) * ldacc + j0 + j] += out[3 * i + j];
+        }
+}
+
+/* dW^T (taps x O/G) += cols (taps x positions) . dY^T, KC positions at a time: dY^T in
+ * NR-wide slivers, the rows of cols (runs of the grid) packed MR at a time. acc is (taps
+ * rounded up to MR) x (O/G rounded up to NR). */
+static void dw_gemm_image(const dw_ctx *D, const float *const *dyr, long total, const float *grid,
+                          float *acc, float *bt, float *ap)
+{
+    const conv_geom *g = D->g;
+    long og = og_(g), kd = kd_(g), nr = isa->nr, osl = ceil_div(og, nr), opad = osl * nr;
+    for (long q0 = 0; q0 < total; q0 += KC) {
+        long kc = lmin(KC, total - q0);
+        for (long s = 0; s < osl; s++)
+            for (long l = 0; l < nr; l++) {
+                long o = s * nr + l;
+                float *d = bt + s * kc * nr + l;
+                if (o < og)
+                    for (long q = 0; q < kc; q++) d[q * nr] = dyr[o][q0 + q];
+                else
+                    for (long q = 0; q < kc; q++) d[q * nr] = 0.0f;
+            }
+        for (long t = 0; t < ceil_div(kd, MR_); t++) {
+            for (long r = 0; r < MR_; r++) {
+                long k = t * MR_ + r;
+                float *d = ap + r;
+                if (k >= kd)
+                    for (long q = 0; q < kc; q++) d[q * MR_] = 0.0f;
+                else {
+                    const float *src = grid + D->off[k] + q0;
+                    for (long q = 0; q < kc; q++) d[q * MR_] = src[q];
+                }
+            }
+            for (long s = 0; s < osl; s++)
+                isa->tile(kc, ap, bt + s * kc * nr, D->ident, acc + t * MR_ * opad + s * nr, opad, 1);
+        }
+    }
+}
+
+static void dw_task(void *vctx, int tid, int nt)
+{
+    const dw_ctx *D = vctx;
+    const conv_geom *g = D->g;
+    const grid_t *z = &D->z;
+    long cg = cg_(g), og = og_(g), kd = kd_(g), P = npos_(g), lo, hi;
+    long Q = nflat_(g, z), slack = NC + MAX_NR, nr = isa->nr;
+    long kdp = ceil_div(kd, MR_) * MR_, opad = ceil_div(og, nr) * nr;
+    float *acc = scratch(tid, 3, D->acc_size);
+    memset(acc, 0, sizeof(float) * D->acc_size);
+    share(g->n * g->g, tid, nt, &lo, &hi);
+    if (lo >= hi)
+        return;
+    float *grid = scratch(tid, 1, cg * z->chan + slack);
+    float *gq = scratch(tid, 2, og * Q);
+    float *work = scratch(tid, 0, (long)KC * (opad + MR_));
+    const float **ra = malloc(sizeof(float *) * (og + kd));
+    if (!ra) return;
+    const float **rb = ra + og;
+    for (long img = lo; img < hi; img++) {
+        long n = img / g->g, gi = img % g->g;
+        const float *gy = D->dy + (n * g->o + gi * og) * P;
+        build_grid(g, z, D->x + (n * g->c + gi * cg) * g->h * g->w, cg, grid, slack);
+        for (long o = 0; o < og; o++) {              /* dY on the flat grid, zero where no window was */
+            float *r = gq + o * Q;
+            for (long y = 0; y < g->oh; y++) {
+                memcpy(r + y * z->wz, gy + o * P + y * g->ow, sizeof(float) * g->ow);
+                if (y + 1 < g->oh) memset(r + y * z->wz + g->ow, 0, sizeof(float) * (z->wz - g->ow));
+            }
+            ra[o] = r;
+        }
+        if (D->path == CONV_GRID) {
+            dw_gemm_image(D, ra, Q, grid, acc + gi * kdp * opad, work, work + (long)KC * opad);
+            continue;
+        }
+        for (long q0 = 0; q0 < Q; q0 += QB) {
+            long len = lmin(QB, Q - q0);
+            const float *rows_o[og];
+            for (long o = 0; o < og; o++) rows_o[o] = ra[o] + q0;
+            for (long k = 0; k < kd; k++) rb[k] = grid + D->off[k] + q0;
+            dot_block(rows_o, og, rb, kd, len, D->zeros, acc + gi * og * kd, kd);
+        }
+    }
+    free(ra);
+}
+
+static void dw_depthwise_task(void *vctx, int tid, int nt)
+{
+    const dw_ctx *D = vctx;
+    const conv_geom *g = D->g;
+    const grid_t *z = &D->z;
+    long P = npos_(g), kk = kk_(g), lo, hi;
+    float *acc = scratch(tid, 3, D->acc_size);
+    memset(acc, 0, sizeof(float) * D->acc_size);
+    share(g->n * g->c, tid, nt, &lo, &hi);
+    float *grid = scratch(tid, 1, z->chan + MAX_NR);
+    for (long u = lo; u < hi; u++) {
+        long c = u % g->c;
+        build_grid(g, z, D->x + u * g->h * g->w, 1, grid, MAX_NR);
+        for (long y = 0; y < g->oh; y++)
+            isa->tapdots(g->ow, D->dy + u * P + y * g->ow, grid + y * z->wz, D->off, kk, acc + c * kk);
+    }
+}
+
+int conv_weight_grad(const conv_geom *g, const float *dy, const float *x, float *dw, int nt)
+{
+    int path = conv_weight_grad_path(g);
+    long kd = kd_(g), og = og_(g), nr = isa->nr;
+    long kdp = ceil_div(kd, MR_) * MR_, opad = ceil_div(og, nr) * nr;
+    dw_ctx D = {g, grid_of(g), dy, x, path, NULL, NULL, NULL, 0};
+    ptrdiff_t *off = malloc(sizeof(ptrdiff_t) * kd), *ident = malloc(sizeof(ptrdiff_t) * KC);
+    float *zeros = calloc(QB + NC, sizeof(float));
+    if (!off || !zeros || !ident) { free(off); free(zeros); free(ident); return -1; }
+    tap_offsets(g, &D.z, path == CONV_DEPTHWISE ? 1 : cg_(g), off);
+    for (long q = 0; q < KC; q++) ident[q] = q * nr;
+    D.off = off;
+    D.ident = ident;
+    D.zeros = zeros;
+    if (path == CONV_DEPTHWISE)
+        D.acc_size = g->c * kk_(g);
+    else
+        D.acc_size = path == CONV_GRID ? g->g * kdp * opad : g->o * kd;
+    nt = pool_run(path == CONV_DEPTHWISE ? dw_depthwise_task : dw_task, &D, nt);
+    /* the threads' partial sums, added in thread order */
+    long total = g->o * (g->c / g->g) * kk_(g);
+    for (int t = 0; t < nt; t++) {
+        const float *part = scratch(t, 3, D.acc_size);
+        if (path != CONV_GRID) {
+            for (long i = 0; i < total; i++) dw[i] = t == 0 ? part[i] : dw[i] + part[i];
+            continue;
+        }
+        for (long gi = 0; gi < g->g; gi++)
+            for (long o = 0; o < og; o++)
+                for (long k = 0; k < kd; k++) {
+                    float v = part[(gi * kdp + k) * opad + o], *d = dw + (gi * og + o) * kd + k;
+                    *d = t == 0 ? v : *d + v;
+                }
+    }
+    free(off);
+    free(zeros);
+    free(ident);
+    return path;
+}

@@ -1,0 +1,2 @@
+/* General matrix products (fully connected layers) on the tile kernel. */
+#include "ops.h"

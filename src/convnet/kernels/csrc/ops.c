@@ -1,0 +1,2 @@
+/* Pooling, normalisation, activations, losses and optimizer updates. */
+#include "ops.h"
