@@ -1,4 +1,4 @@
-"""convnet: convolutional neural networks from first principles, in NumPy.
+"""convnet: convolutional neural networks from first principles, with kernels of its own.
 
 >>> import convnet as cn
 >>> import convnet.nn.functional as F
@@ -10,9 +10,9 @@
 """
 
 from ._tensor import MaxResult, Tensor, from_numpy, tensor  # first: the core type
-from . import _memory  # noqa: F401  (keeps freed blocks for the next training step; see _memory.py)
 
-from . import arith, autograd, data, nn, optim, models, io, onnx  # noqa: E402, I001
+from . import arith, autograd, kernels, data, nn, optim, models, io, onnx  # noqa: E402, I001
+from .kernels import get_backend, get_num_threads, set_backend, set_num_threads  # noqa: E402
 from ._dtypes import (  # noqa: E402
     bool_,
     double,

@@ -97,15 +97,10 @@ def _hw(t: Tensor) -> tuple[int, int] | None:
 def _transfer(node: Any, out: Tensor, parents: list[tuple[Tensor, Geometry]]) -> Geometry:
     """The geometry of `out` = node(parents), from the node's saved geometry."""
     first, g = parents[0]
-    if isinstance(node, Conv2dFn) and first is node.parents[0]:
-        _, w_shape, _, stride, padding, dilation, *_ = node.geometry
-        return Geometry(g.h.conv(w_shape[2], stride[0], padding[0][0], dilation[0]),
-                        g.w.conv(w_shape[3], stride[1], padding[1][0], dilation[1]), g.spatial)
-    if isinstance(node, MaxPool2dFn | AvgPool2dFn):
-        kernel, stride, pad = node.geometry[1], node.geometry[2], node.geometry[-2]
-        dilation = node.geometry[3] if isinstance(node, MaxPool2dFn) else (1, 1)
-        return Geometry(g.h.conv(kernel[0], stride[0], pad[0][0], dilation[0]),
-                        g.w.conv(kernel[1], stride[1], pad[1][0], dilation[1]), g.spatial)
+    if isinstance(node, Conv2dFn | MaxPool2dFn | AvgPool2dFn) and first is node.parents[0]:
+        k = node.geometry                      # a ConvGeometry or a PoolGeometry: the same names
+        return Geometry(g.h.conv(k.kernel[0], k.stride[0], k.padding[0][0], k.dilation[0]),
+                        g.w.conv(k.kernel[1], k.stride[1], k.padding[1][0], k.dilation[1]), g.spatial)
     if isinstance(node, AdaptiveAvgPool2dFn | AdaptiveMaxPool2dFn):
         (h, w), (oh, ow) = first.shape[2:], out.shape[2:]
         if (oh, ow) == (1, 1):
@@ -116,10 +111,10 @@ def _transfer(node: Any, out: Tensor, parents: list[tuple[Tensor, Geometry]]) ->
             axes.append(Axis(axis.u, axis.v + (end - 1) * axis.j, axis.j * size / o))
         return Geometry(axes[0], axes[1], g.spatial)
     if isinstance(node, ConvTranspose2dFn):
-        _, w_shape, _, pad, stride, dilation, *_ = node.geometry
+        t = node.geometry                      # of the convolution it is the input gradient of
         axes = []
-        for axis, k, s, p, d in ((g.h, w_shape[2], stride[0], pad[0][0], dilation[0]),
-                                 (g.w, w_shape[3], stride[1], pad[1][0], dilation[1])):
+        for axis, k, s, p, d in ((g.h, t.kernel[0], t.stride[0], t.padding[0][0], t.dilation[0]),
+                                 (g.w, t.kernel[1], t.stride[1], t.padding[1][0], t.dilation[1])):
             # output cell 0 receives input cells i with i*s + t*d = p for some tap t
             cells = [(p - t * d) // s for t in range(k) if (p - t * d) % s == 0]
             lo, hi = (min(cells), max(cells)) if cells else (0, 0)

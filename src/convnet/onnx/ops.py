@@ -211,11 +211,12 @@ def _reduce_axes(node: NodeInfo, inputs: Sequence[Any]) -> tuple[int, ...] | Non
 # ---------------------------------------------------------------- Conv
 def export_conv(e: Any, call: Call) -> str:
     x, w, b = call.inputs
-    o = call.options
-    (t, bottom), (l, r) = o["padding"]
+    g = call.options["geometry"]
+    (t, bottom), (l, r) = g.padding
     inputs = [e.name(x), e.name(w)] + ([e.name(b)] if b is not None else [])
-    return e.node("Conv", inputs, kernel_shape=list(w.shape[2:]), strides=list(o["stride"]),
-                  pads=[t, l, bottom, r], dilations=list(o["dilation"]), group=o["groups"])
+    out = e.node("Conv", inputs, kernel_shape=list(w.shape[2:]), strides=list(g.stride),
+                 pads=[t, l, bottom, r], dilations=list(g.dilation), group=g.groups)
+    return e.node("Relu", [out]) if call.options.get("relu") else out
 
 
 def load_conv(node: NodeInfo) -> tuple[nn.Module, list[int]]:
@@ -245,12 +246,16 @@ def load_conv(node: NodeInfo) -> tuple[nn.Module, list[int]]:
 # ---------------------------------------------------------------- ConvTranspose
 def export_conv_transpose(e: Any, call: Call) -> str:
     x, w, b = call.inputs
-    o = call.options
-    (ph, pw), (oh, ow) = o["padding"], o["output_padding"]
+    g = call.options["geometry"]               # of the convolution it is the input gradient of
+    (ph, _), (pw, _) = g.padding
+    (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
+    # the output size is (H - 1) * s - 2p + d(k - 1) + 1 + output_padding
+    oph = g.in_size[0] - ((x.shape[2] - 1) * sh - 2 * ph + dh * (kh - 1) + 1)
+    opw = g.in_size[1] - ((x.shape[3] - 1) * sw - 2 * pw + dw * (kw - 1) + 1)
     inputs = [e.name(x), e.name(w)] + ([e.name(b)] if b is not None else [])
-    return e.node("ConvTranspose", inputs, kernel_shape=list(w.shape[2:]), strides=list(o["stride"]),
-                  pads=[ph, pw, ph, pw], output_padding=[oh, ow], dilations=list(o["dilation"]),
-                  group=o["groups"])
+    return e.node("ConvTranspose", inputs, kernel_shape=list(w.shape[2:]), strides=list(g.stride),
+                  pads=[ph, pw, ph, pw], output_padding=[oph, opw], dilations=list(g.dilation),
+                  group=g.groups)
 
 
 def load_conv_transpose(node: NodeInfo) -> tuple[nn.Module, list[int]]:
@@ -277,14 +282,14 @@ def load_conv_transpose(node: NodeInfo) -> tuple[nn.Module, list[int]]:
 
 # ---------------------------------------------------------------- MaxPool, AveragePool
 def export_max_pool(e: Any, call: Call) -> str:
-    o = call.options
+    o, g = call.options, call.options["geometry"]
     if o["return_indices"]:
         raise Unsupported("max_pool2d with return_indices=True (the indices output)")
     x = call.inputs[0]
-    begin = [o["pad"][0][0], o["pad"][1][0]]
-    ceil = _pool_ceil(x.shape[2:], o["out_hw"], o["kernel"], o["stride"], begin, o["dilation"], "max_pool2d")
-    return e.node("MaxPool", [e.name(x)], kernel_shape=list(o["kernel"]), strides=list(o["stride"]),
-                  pads=begin * 2, dilations=list(o["dilation"]), ceil_mode=ceil)
+    begin = [g.padding[0][0], g.padding[1][0]]
+    ceil = _pool_ceil(x.shape[2:], g.out_size, g.kernel, g.stride, begin, g.dilation, "max_pool2d")
+    return e.node("MaxPool", [e.name(x)], kernel_shape=list(g.kernel), strides=list(g.stride),
+                  pads=begin * 2, dilations=list(g.dilation), ceil_mode=ceil)
 
 
 def export_avg_pool(e: Any, call: Call) -> str:
@@ -292,11 +297,11 @@ def export_avg_pool(e: Any, call: Call) -> str:
     if o["divisor_override"]:
         raise Unsupported(f"avg_pool2d with divisor_override={o['divisor_override']} (ONNX's "
                           "AveragePool divides by the window size)")
-    x = call.inputs[0]
-    begin = list(o["padding"])
-    ceil = _pool_ceil(x.shape[2:], o["out_hw"], o["kernel"], o["stride"], begin, (1, 1), "avg_pool2d")
+    x, g = call.inputs[0], o["geometry"]
+    begin = [g.padding[0][0], g.padding[1][0]]
+    ceil = _pool_ceil(x.shape[2:], g.out_size, g.kernel, g.stride, begin, (1, 1), "avg_pool2d")
     # written explicitly: ONNX's default is 0, PyTorch's and convnet's is True
-    return e.node("AveragePool", [e.name(x)], kernel_shape=list(o["kernel"]), strides=list(o["stride"]),
+    return e.node("AveragePool", [e.name(x)], kernel_shape=list(g.kernel), strides=list(g.stride),
                   pads=begin * 2, ceil_mode=ceil, count_include_pad=int(o["count_include_pad"]))
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _lerp_, _regularized_grad, _zeros_state
+from .. import kernels
+from .._tensor import Tensor
+from .optimizer import Optimizer, ParamsT
 
 
 class Adam(Optimizer):
@@ -50,29 +52,22 @@ class Adam(Optimizer):
                 f"(parameter group {index}); the usual choice is (0.9, 0.999)"
             )
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+    def _update_group(self, params: list[Tensor], grads: list[np.ndarray], group: dict[str, Any]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])
-        state["step"] = step = state.get("step", 0) + 1
-        exp_avg, exp_avg_sq = _zeros_state(state, "exp_avg", param), _zeros_state(state, "exp_avg_sq", param)
-        if weight_decay and group["decoupled_weight_decay"]:
-            param *= 1.0 - lr * weight_decay
-            weight_decay = 0.0
-        g = _regularized_grad(param, grad, weight_decay, group["maximize"])
-        scratch = np.empty_like(param)
-        _lerp_(exp_avg, g, 1.0 - beta1, scratch)
-        exp_avg_sq *= beta2
-        np.multiply(g, 1.0 - beta2, out=scratch)
-        scratch *= g
-        exp_avg_sq += scratch
-        second = exp_avg_sq
-        if group["amsgrad"]:
-            second = _zeros_state(state, "max_exp_avg_sq", param)
-            np.maximum(second, exp_avg_sq, out=second)
-        np.sqrt(second, out=scratch)  # the denominator, built in scratch
-        scratch /= (1.0 - beta2**step) ** 0.5
-        scratch += eps
-        np.divide(exp_avg, scratch, out=scratch)
-        scratch *= lr / (1.0 - beta1**step)
-        param -= scratch
+        amsgrad = bool(group["amsgrad"])
+        by_step: dict[int, list[int]] = {}             # parameters that joined later have fewer steps
+        for i, p in enumerate(params):
+            state = self.state[p]
+            state["step"] = state.get("step", 0) + 1
+            for key in ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ()):
+                if key not in state:
+                    state[key] = np.zeros_like(p.data)
+            by_step.setdefault(state["step"], []).append(i)
+        for step, members in by_step.items():
+            states = [self.state[params[i]] for i in members]
+            kernels.active().adam_step(
+                [params[i].data for i in members], [grads[i] for i in members],
+                [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
+                [s["max_exp_avg_sq"] for s in states] if amsgrad else None, float(group["lr"]), beta1, beta2,
+                float(group["eps"]), float(group["weight_decay"]), bool(group["decoupled_weight_decay"]), amsgrad,
+                bool(group["maximize"]), step)

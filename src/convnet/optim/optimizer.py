@@ -7,9 +7,10 @@ parameter to its own dict of buffers (momentum, moving averages, step count).
 
 A subclass only says how one parameter moves: it implements
 ``_update(param, grad, state, group)``, which changes the NumPy array ``param`` in place
-from the gradient array ``grad`` (read-only: it may be shared with other tensors). The
-base class's ``step()`` walks the groups, skips parameters without a gradient, runs the
-update under ``no_grad()``, and then calls ``p.enforce_constraints()`` on every updated
+from the gradient array ``grad`` (read-only: it may be shared with other tensors), or
+``_update_group(params, grads, group)`` to move a whole group at once (SGD and Adam do,
+in one pass of the kernels over all parameters). The base class's ``step()`` walks the
+groups, skips parameters without a gradient, runs the update under ``no_grad()``, and then calls ``p.enforce_constraints()`` on every updated
 parameter that has it, so entries that `convnet.nn` constraints fix or tie stay exactly as declared
 whatever the learning rate, momentum or weight decay.
 
@@ -185,15 +186,22 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    self._update(p.data, _grad_array(p), self.state[p], group)
+                params = [p for p in group["params"] if p.grad is not None]
+                if not params:
+                    continue
+                self._update_group(params, [_grad_array(p) for p in params], group)
+                for p in params:
                     enforce = getattr(p, "enforce_constraints", None)
                     if enforce is not None:
                         enforce()
         self._step_calls += 1
         return loss
+
+    def _update_group(self, params: list[Tensor], grads: list[np.ndarray], group: dict[str, Any]) -> None:
+        """Update the parameters of one group that have gradients. By default one at a time
+        with `_update`; SGD and Adam update the whole group in one call to the kernels."""
+        for p, g in zip(params, grads, strict=True):
+            self._update(p.data, g, self.state[p], group)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:

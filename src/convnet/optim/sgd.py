@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _regularized_grad
+from .. import kernels
+from .._tensor import Tensor
+from .optimizer import Optimizer, ParamsT
 
 
 class SGD(Optimizer):
@@ -47,23 +49,17 @@ class SGD(Optimizer):
                 "for example SGD(params, lr, momentum=0.9, nesterov=True)"
             )
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        lr, momentum, dampening = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
-        d = _regularized_grad(param, grad, float(group["weight_decay"]), group["maximize"])
-        if momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.array(d)
-            else:
-                buf *= momentum
-                buf += d if dampening == 0 else (1.0 - dampening) * d
-            if group["nesterov"]:
-                d = np.add(d, momentum * buf, out=None if d is grad else d)
-            else:
-                d = buf
-        if d is grad or d is buf:
-            param -= lr * d
-        else:  # d is a temporary of ours: scale it in place
-            d *= lr
-            param -= d
+    def _update_group(self, params: list[Tensor], grads: list[np.ndarray], group: dict[str, Any]) -> None:
+        momentum = float(group["momentum"])
+        bufs: list[np.ndarray | None] = []
+        firsts: list[bool] = []
+        for p in params:
+            state = self.state[p]
+            first = momentum != 0 and "momentum_buffer" not in state
+            if first:
+                state["momentum_buffer"] = np.empty_like(p.data)
+            bufs.append(state.get("momentum_buffer") if momentum else None)
+            firsts.append(first)
+        kernels.active().sgd_step([p.data for p in params], grads, bufs, firsts, float(group["lr"]), momentum,
+                                  float(group["dampening"]), float(group["weight_decay"]), bool(group["nesterov"]),
+                                  bool(group["maximize"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ._checks import float_arg, same_dtype, tensor_arg
@@ -14,24 +15,16 @@ class LinearFn(Function):
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         need_x, need_w, _ = self.needs_input_grad
-        self.x = x if need_w else None
-        self.w = w if need_x else None
-        out = x @ w.T
-        if b is not None:
-            out += b
-        return out
+        self.kernels = kernels.active()
+        self.x, self.w = (x if need_w else None), (w if need_x else None)
+        return self.kernels.linear(x, w, b)
 
     def backward(self, g: np.ndarray) -> tuple:
+        k = self.kernels
         need_x, need_w, need_b = self.needs_input_grad
-        gx = g @ self.w if need_x else None
-        gw = gb = None
-        if need_w or need_b:
-            g2 = g.reshape(-1, g.shape[-1])                         # (batch, out)
-            if need_w:
-                gw = g2.T @ self.x.reshape(-1, self.x.shape[-1])    # (out, in)
-            if need_b:
-                gb = g2.sum(axis=0)
-        return gx, gw, gb
+        return (k.linear_input_grad(g, self.w) if need_x else None,
+                k.linear_weight_grad(g, self.x) if need_w else None,
+                k.channel_sum(g.reshape(-1, g.shape[-1])) if need_b else None)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

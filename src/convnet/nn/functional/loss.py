@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import _ops
+from ... import _ops, kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ._checks import float_arg, number_arg, reduction_arg, same_dtype, tensor_arg
@@ -63,30 +63,42 @@ def _class_weights(input: Tensor, target: Tensor, weight: Tensor | None, ignore_
 
 
 class WeightedLogLossFn(Function):
-    """-sum(Q * logp) reduced, with logp = log_softmax(x) (from_logits) or x itself (NLL)."""
+    """-sum(Q * logp) reduced, with logp = log_softmax(x) (from_logits) or x itself (NLL).
+
+    From logits, the kernels do each row in one pass (its maximum, log-sum-exp, loss and
+    softmax) on a (rows, classes) view with the class dimension last.
+    """
 
     def forward(self, x: np.ndarray, q: np.ndarray, denominator: np.ndarray | None,
                 class_dim: int, from_logits: bool) -> np.ndarray:
+        self.q, self.denominator, self.class_dim, self.from_logits = q, denominator, class_dim, from_logits
         if from_logits:
-            shifted = x - x.max(axis=class_dim, keepdims=True)
-            logp = shifted - np.log(np.exp(shifted).sum(axis=class_dim, keepdims=True))
+            self.kernels = kernels.active()
+            rows = _class_last(x, class_dim)
+            loss, self.probs = self.kernels.cross_entropy(rows, _class_last(q, class_dim))
+            per_sample = loss.reshape(np.moveaxis(x, class_dim, -1).shape[:-1])
         else:
-            logp = x
-        per_sample = -(q * logp).sum(axis=class_dim)
-        self.q, self.logp, self.denominator = q, logp, denominator
-        self.class_dim, self.from_logits = class_dim, from_logits
+            per_sample = -(q * x).sum(axis=class_dim)
         if denominator is None:                                     # reduction="none"
             return per_sample
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray(per_sample.sum() / denominator, dtype=x.dtype)
 
     def backward(self, g: np.ndarray) -> np.ndarray:
-        g = np.expand_dims(g, self.class_dim) if self.denominator is None else g / self.denominator
-        q = self.q
-        if self.from_logits:
-            p = np.exp(self.logp)
-            return (p * q.sum(axis=self.class_dim, keepdims=True) - q) * g
-        return -q * g
+        if self.denominator is not None:
+            g = g / self.denominator
+        if not self.from_logits:
+            return -self.q * (np.expand_dims(g, self.class_dim) if self.denominator is None else g)
+        moved = np.moveaxis(self.q, self.class_dim, -1).shape            # (..., classes)
+        scale = np.ascontiguousarray(np.broadcast_to(g, moved[:-1]), dtype=self.probs.dtype).ravel()
+        grad = self.kernels.cross_entropy_backward(self.probs, _class_last(self.q, self.class_dim), scale)
+        return np.moveaxis(grad.reshape(moved), -1, self.class_dim)
+
+
+def _class_last(a: np.ndarray, class_dim: int) -> np.ndarray:
+    """(rows, classes): the class dimension moved last and the others flattened."""
+    moved = np.moveaxis(a, class_dim, -1)
+    return moved.reshape(-1, moved.shape[-1])
 
 
 def _index_or_prob_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,

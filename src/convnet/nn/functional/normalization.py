@@ -4,115 +4,45 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ._checks import float_arg, int_arg, number_arg, tensor_arg
 
 
-def _per_channel(a: np.ndarray) -> tuple[np.ndarray, bool]:
-    """`a` (N, C, ...) as a (C, rows) view when its memory is channel-major (as convolution
-    outputs are), else as (N, C, rest); the flag says which."""
-    if a.ndim > 2 and a.strides[1] > a.strides[0]:
-        moved = a.swapaxes(0, 1)
-        if moved.flags.c_contiguous:
-            return moved.reshape(a.shape[1], -1), True
-    return a.reshape(a.shape[0], a.shape[1], -1), False
-
-
-def _channel_sum(a: np.ndarray, rows: bool) -> np.ndarray:
-    return a.sum(axis=1) if rows else a.sum(axis=(0, 2))
-
-
-def _channel_dot(a: np.ndarray, b: np.ndarray, rows: bool) -> np.ndarray:
-    """Sum over everything but the channel of a * b, without a temporary the size of a."""
-    return np.einsum("cm,cm->c", a, b) if rows else np.einsum("ncm,ncm->c", a, b)
-
-
-def _per_channel_affine(a: np.ndarray, scale: np.ndarray, shift: np.ndarray | None, rows: bool) -> np.ndarray:
-    """a * scale + shift per channel, in two passes (shapes as `_per_channel` gives them)."""
-    s, t = (scale[:, None], None if shift is None else shift[:, None]) if rows else \
-        (scale[None, :, None], None if shift is None else shift[None, :, None])
-    out = np.multiply(a, s)
-    if t is not None:
-        out += t
-    return out
-
-
 class BatchNormFn(Function):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias, per channel (dimension 1).
+    """y = (x - mean) * invstd * weight + bias per channel (dimension 1), invstd = 1/sqrt(var + eps).
 
     Training uses the batch's mean and (biased) variance, so the gradient also flows through
-    them: dx = invstd / M * (M * gxhat - sum(gxhat) - xhat * sum(gxhat * xhat)), with
-    gxhat = g * weight and M the number of values per channel. Both directions are written as
-    one per-channel affine map (out = a * x + b), two passes over the data, on a (C, rows) view
-    of the input when its memory allows it.
+    them: dx = weight * invstd * (g - sum(g)/M - xhat * sum(g * xhat)/M), xhat = (x - mean) *
+    invstd, M the number of values per channel. Two passes each way: the statistics (or the
+    gradient's two sums), then one per-channel affine map.
     """
 
     def forward(self, x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
                 running_mean: np.ndarray | None, running_var: np.ndarray | None,
                 training: bool, momentum: float, eps: float) -> np.ndarray:
-        view, rows = _per_channel(x)
-        c = x.shape[1]
-        m = x.size // c
+        k = self.kernels = kernels.active()
+        m = x.size // x.shape[1]
         if training:
-            mean = _channel_sum(view, rows) / m
-            centred = view - (mean[:, None] if rows else mean[None, :, None])
-            var = _channel_dot(centred, centred, rows) / m
+            mean, var = k.batch_norm_stats(x)
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
             if running_var is not None:
                 running_var *= 1 - momentum
-                running_var += momentum * var * (m / (m - 1))       # running var is unbiased
+                running_var += momentum * var * (m / (m - 1))        # the running variance is unbiased
         else:
             mean, var = running_mean, running_var
-            centred = None
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
         scale = invstd if w is None else invstd * w
-        if training:
-            out = _per_channel_affine(centred, scale, b, rows)
-        else:
-            out = _per_channel_affine(view, scale, (-mean * scale) + (0 if b is None else b), rows)
-        self.centred, self.invstd, self.w, self.training, self.rows = centred, invstd, w, training, rows
-        self.x = view if not training else None
-        self.mean = mean.astype(x.dtype) if not training else None
-        return _shape_back(out, x.shape, rows)
+        shift = -mean * scale + (0 if b is None else b)
+        self.x, self.mean, self.invstd, self.w, self.training = x, mean.astype(x.dtype), invstd, w, training
+        return k.affine_channels(x, scale.astype(x.dtype), shift.astype(x.dtype))
 
     def backward(self, g: np.ndarray) -> tuple:
-        need_x, need_w, need_b = self.needs_input_grad
-        shape = g.shape
-        view, rows = _per_channel(g)
-        if rows != self.rows:                                      # match the saved layout
-            view = np.ascontiguousarray(g.swapaxes(0, 1)).reshape(shape[1], -1) if self.rows else \
-                np.ascontiguousarray(g).reshape(shape[0], shape[1], -1)
-        m = g.size // shape[1]
-        invstd = self.invstd
-        gsum = _channel_sum(view, self.rows)
-        if self.training:
-            g_centred = _channel_dot(view, self.centred, self.rows)     # sum of g * (x - mean)
-        else:
-            g_centred = _channel_dot(view, self.x, self.rows) - gsum * self.mean
-        gw = (g_centred * invstd).astype(g.dtype) if need_w else None  # sum of g * xhat
-        gb = gsum if need_b else None
-        gx = None
-        if need_x:
-            scale = invstd if self.w is None else invstd * self.w
-            if self.training:
-                # dx = scale * (g - gsum/M - (x - mean) * invstd^2 * sum(g (x - mean)) / M)
-                gx = _per_channel_affine(view, scale, -scale * gsum / m, self.rows)
-                k = (-scale * invstd * invstd * g_centred / m).astype(g.dtype)
-                gx += self.centred * (k[:, None] if self.rows else k[None, :, None])
-            else:
-                gx = _per_channel_affine(view, scale, None, self.rows)
-            gx = _shape_back(gx, shape, self.rows)
-        return gx, gw, gb
-
-
-def _shape_back(a: np.ndarray, shape: tuple[int, ...], rows: bool) -> np.ndarray:
-    """Undo `_per_channel`: (C, rows) or (N, C, rest) back to `shape`, as a view."""
-    if rows:
-        return a.reshape(shape[1], shape[0], *shape[2:]).swapaxes(0, 1)
-    return a.reshape(shape)
+        need_x, _, _ = self.needs_input_grad
+        return self.kernels.batch_norm_backward(g, self.x, self.mean, self.invstd, self.w, self.training, need_x)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

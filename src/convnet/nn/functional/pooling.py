@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ... import arith
+from ... import arith, kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...kernels import PoolGeometry
 from ._checks import float_arg, ndim_arg, pair_arg, tensor_arg
-from .conv import channel_major, empty_like_layout, windows
 
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
@@ -60,143 +60,18 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     return k, s, d, pad, out
 
 
-def _padded(x: np.ndarray, pad: tuple, value: float) -> np.ndarray:
-    (t, b), (l, r) = pad
-    if not (t or b or l or r):
-        return x
-    n, c, h, w = x.shape
-    out = empty_like_layout((n, c, h + t + b, w + l + r), x)
-    out[...] = value
-    out[:, :, t:t + h, l:l + w] = x
-    return out
-
-
-def _scatter_taps(values: np.ndarray, padded_hw: tuple[int, int], kernel: tuple[int, int],
-                  stride: tuple[int, int], dilation: tuple[int, int], pad: tuple,
-                  hw: tuple[int, int], select: Any = None) -> np.ndarray:
-    """Add `values` (N, C, OH, OW) back onto the input once per kernel tap, then crop.
-
-    With `select(t)` (a boolean mask per tap), tap t only adds where it is selected.
-    """
-    n, c, oh, ow = values.shape
-    (s_h, s_w), (d_h, d_w) = stride, dilation
-    out = empty_like_layout((n, c, *padded_hw), values, zeros=True)
-    for t in range(kernel[0] * kernel[1]):
-        i, j = divmod(t, kernel[1])
-        v = values if select is None else values * select(t)
-        y0, x0 = i * d_h, j * d_w
-        out[:, :, y0:y0 + s_h * (oh - 1) + 1:s_h, x0:x0 + s_w * (ow - 1) + 1:s_w] += v
-    (t, _), (l, _) = pad
-    return out[:, :, t:t + hw[0], l:l + hw[1]]
-
-
-# ------------------------------------------------------------------ max pooling
-def _first_max_masks(taps: np.ndarray, out: np.ndarray, kernel: tuple[int, int]) -> Any:
-    """Yield, tap by tap, where that tap holds its window's first maximum (PyTorch's rule)."""
-    taken = np.zeros(out.shape, dtype=bool)
-    nan_out = np.isnan(out)
-    has_nan = bool(nan_out.any())
-    for t in range(kernel[0] * kernel[1]):
-        tap = taps[:, :, t // kernel[1], t % kernel[1]]
-        sel = tap == out
-        if has_nan:                                # a NaN wins its window wherever it is
-            sel |= np.isnan(tap) & nan_out
-        sel &= ~taken
-        taken |= sel
-        yield sel
-
-
-def _tiled_max(x: np.ndarray, kernel: tuple[int, int]) -> np.ndarray | None:
-    """Max over windows that tile a compact input exactly (stride == kernel, no padding,
-    sides divisible by the kernel), in long runs; None when `x` is not such an input.
-
-    The taps of a strided view give NumPy inner loops only OW long (12 for a 24-wide map),
-    which costs more than the comparisons. Stored compactly, row by row, the input's
-    horizontal neighbours are every KW-th element of one flat array, and after their
-    maximum the vertical neighbours are every KH-th row: KW - 1 passes along the whole
-    array, then KH - 1 over rows. For PyTorch's MNIST network this halves max pooling.
-    """
-    n, c, h, w = x.shape
-    (kh, kw) = kernel
-    if h % kh or w % kw:
-        return None
-    major = channel_major(x)
-    compact = x.transpose(1, 0, 2, 3) if major else x
-    if not compact.flags.c_contiguous:
-        return None
-    flat = compact.reshape(-1)
-    rows = np.maximum(flat[0::kw], flat[1::kw]) if kw > 1 else flat
-    for j in range(2, kw):
-        np.maximum(rows, flat[j::kw], out=rows)
-    rows = rows.reshape(-1, kh, w // kw)                        # (N*C*OH, KH, OW)
-    out = np.maximum(rows[:, 0], rows[:, 1]) if kh > 1 else rows[:, 0].copy()
-    for i in range(2, kh):
-        np.maximum(out, rows[:, i], out=out)
-    out = out.reshape(compact.shape[0], compact.shape[1], h // kh, w // kw)
-    return out.transpose(1, 0, 2, 3) if major else out
-
-
 class MaxPool2dFn(Function):
-    """out = the largest value under each window; its gradient goes to that one input.
+    """out = the largest value under each window; its gradient goes to that one input (the
+    first maximum of the window, as in PyTorch). The kernels return where each maximum
+    is, so backward needs no second look at the windows."""
 
-    Forward is a running np.maximum over the KH*KW kernel taps (strided views of the
-    padded input, no copies), which propagates NaN as PyTorch does. Backward finds, tap by
-    tap, the first position of each window that equals the maximum (PyTorch's tie rule)
-    and sends the gradient there.
-    """
-
-    def forward(self, x: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple, pad: tuple,
-                out_hw: tuple, return_indices: bool) -> Any:
-        h, w = x.shape[2:]
-        xp = _padded(x, pad, -np.inf)
-        taps = windows(xp, kernel, out_hw, stride, dilation)         # (N, C, KH, KW, OH, OW)
-        tiles = (kernel == stride and dilation == (1, 1) and pad == ((0, 0), (0, 0))
-                 and out_hw == (h // kernel[0], w // kernel[1]))
-        out = _tiled_max(x, kernel) if tiles else None
-        if out is None:
-            out = np.array(taps[:, :, 0, 0])
-            for t in range(1, kernel[0] * kernel[1]):
-                np.maximum(out, taps[:, :, t // kernel[1], t % kernel[1]], out=out)
-        self.taps, self.out = taps, out
-        self.geometry = (xp.shape[2:], kernel, stride, dilation, pad, (h, w))
-        if not return_indices:
-            return out
-        # flat index (row * W + col) into each input channel of every window's maximum
-        arg = np.zeros(out.shape, dtype=np.int64)
-        for t, sel in enumerate(_first_max_masks(taps, out, kernel)):
-            arg[sel] = t
-        row = (np.arange(out_hw[0])[:, None] * stride[0] - pad[0][0]
-               + (arg // kernel[1]) * dilation[0])
-        col = (np.arange(out_hw[1])[None, :] * stride[1] - pad[1][0]
-               + (arg % kernel[1]) * dilation[1])
-        return out, row * w + col
+    def forward(self, x: np.ndarray, geometry: PoolGeometry, return_indices: bool) -> Any:
+        self.kernels, self.geometry = kernels.active(), geometry
+        out, self.index = self.kernels.max_pool2d(x, geometry)
+        return (out, self.index) if return_indices else out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        padded_hw, kernel, stride, dilation, pad, hw = self.geometry
-        if channel_major(grad) != channel_major(self.out):       # one copy beats mixed-layout loops
-            aligned = empty_like_layout(grad.shape, self.out)
-            aligned[...] = grad
-            grad = aligned
-        masks = _first_max_masks(self.taps, self.out, kernel)
-        oh, ow = grad.shape[2:]
-        if kernel == stride and dilation == (1, 1):
-            # windows tile the input: each input belongs to at most one window, so the taps
-            # are written straight into a (N, C, OH, KH, OW, KW) view, no accumulation
-            n, c = grad.shape[:2]
-            tiles = empty_like_layout((n, c, oh, kernel[0], ow, kernel[1]), self.out)
-            for t, sel in enumerate(masks):
-                i, j = divmod(t, kernel[1])
-                np.multiply(grad, sel, out=tiles[:, :, :, i, :, j])
-            tiled_hw = (oh * kernel[0], ow * kernel[1])
-            gx = tiles.reshape(n, c, *tiled_hw)
-            if tiled_hw != padded_hw:                 # rows/columns no window reached
-                gx = np.pad(gx, ((0, 0), (0, 0), (0, padded_hw[0] - tiled_hw[0]),
-                                 (0, padded_hw[1] - tiled_hw[1])))
-            (t0, _), (l0, _) = pad
-            return gx[:, :, t0:t0 + hw[0], l0:l0 + hw[1]]
-        selected = list(masks)
-        return _scatter_taps(grad, padded_hw, kernel, stride, dilation, pad, hw,
-                             lambda t: selected[t])
+        return self.kernels.max_pool2d_backward(grad, self.index, self.geometry)
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -214,8 +89,8 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """
     k, s, d, pad, out = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode,
                                        "max_pool2d")
-    return MaxPool2dFn.apply(input, kernel=k, stride=s, dilation=d, pad=pad, out_hw=out,
-                             return_indices=bool(return_indices))
+    geometry = PoolGeometry(*input.shape[:2], input.shape[2:], k, s, pad, d, out)
+    return MaxPool2dFn.apply(input, geometry=geometry, return_indices=bool(return_indices))
 
 
 # ------------------------------------------------------------------ average pooling
@@ -236,28 +111,20 @@ def _divisors(size: int, out: int, kernel: int, stride: int, pad_begin: int,
 class AvgPool2dFn(Function):
     """out = sum of each window / its divisor; the gradient is spread evenly over the window."""
 
-    def forward(self, x: np.ndarray, kernel: tuple, stride: tuple, pad: tuple, out_hw: tuple,
-                padding: tuple, count_include_pad: bool, divisor_override: int | None
-                ) -> np.ndarray:
-        h, w = x.shape[2:]
-        xp = _padded(x, pad, 0.0)
-        taps = windows(xp, kernel, out_hw, stride, (1, 1))                    # (N, C, KH, KW, OH, OW)
-        sums = np.array(taps[:, :, 0, 0])              # taps added in a fixed order: each output's
-        for t in range(1, kernel[0] * kernel[1]):      # rounding does not depend on the array's shape
-            sums += taps[:, :, t // kernel[1], t % kernel[1]]
+    def forward(self, x: np.ndarray, geometry: PoolGeometry, count_include_pad: bool,
+                divisor_override: int | None) -> np.ndarray:
+        (h, w), (oh, ow), (kh, kw), (sh, sw) = geometry.in_size, geometry.out_size, geometry.kernel, geometry.stride
+        (t, _), (l, _) = geometry.padding
         if divisor_override:
-            div = np.asarray(float(divisor_override), dtype=x.dtype)
+            div = np.full((oh, ow), float(divisor_override), dtype=x.dtype)
         else:
-            dh = _divisors(h, out_hw[0], kernel[0], stride[0], padding[0], count_include_pad)
-            dw = _divisors(w, out_hw[1], kernel[1], stride[1], padding[1], count_include_pad)
-            div = np.outer(dh, dw).astype(x.dtype)                            # (OH, OW)
-        self.div = div
-        self.geometry = (xp.shape[2:], kernel, stride, pad, (h, w))
-        return sums / div
+            div = np.outer(_divisors(h, oh, kh, sh, t, count_include_pad),
+                           _divisors(w, ow, kw, sw, l, count_include_pad)).astype(x.dtype)  # (OH, OW)
+        self.kernels, self.geometry, self.div = kernels.active(), geometry, div
+        return self.kernels.avg_pool2d(x, geometry, div)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        padded_hw, kernel, stride, pad, hw = self.geometry
-        return _scatter_taps(grad / self.div, padded_hw, kernel, stride, (1, 1), pad, hw)
+        return self.kernels.avg_pool2d_backward(grad, self.geometry, self.div)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -280,8 +147,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                                          or divisor_override < 1):
         raise ValueError(f"{op}: divisor_override must be a positive integer, got "
                          f"{divisor_override!r}")
-    return AvgPool2dFn.apply(input, kernel=k, stride=s, pad=pad, out_hw=out,
-                             padding=(pad[0][0], pad[1][0]), count_include_pad=count_include_pad,
+    geometry = PoolGeometry(*input.shape[:2], input.shape[2:], k, s, pad, (1, 1), out)
+    return AvgPool2dFn.apply(input, geometry=geometry, count_include_pad=count_include_pad,
                              divisor_override=divisor_override)
 
 

@@ -1,0 +1,276 @@
+"""The native backend: the same functions as `reference.py`, run by this project's compiled
+kernels (`csrc/`, built into `_native` when convnet is installed).
+
+Each function hands C-contiguous float32 arrays to the C code, which writes into arrays
+allocated here and runs on its own thread pool (`set_num_threads`); it releases the GIL
+while it works. Other dtypes (float64 for gradient checks, float16) go to the reference
+kernels, which say so in `record_paths`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _native as _c
+from . import reference
+from ._paths import note
+from .geometry import ConvGeometry, PoolGeometry
+
+NAME = "native"
+ALL = 1 << 20                         # "all the pool's threads": the C side clamps it
+CONV_PATHS = ("grid", "depthwise", "dots")
+MAX_PHASES, MAX_TAPS = 64, 1024       # the C kernels' limits (csrc/conv.h)
+f32 = np.dtype(np.float32)
+
+
+def isa() -> str:
+    """The instruction set the kernels were dispatched to: avx512, avx2 or baseline."""
+    return _c.isa()
+
+
+def set_num_threads(n: int) -> None:
+    _c.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    return _c.get_num_threads()
+
+
+def _c32(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=f32)
+
+
+def _native(*arrays: Any) -> bool:
+    """Whether the arrays can go to the C kernels (float32; None for absent ones)."""
+    return all(a is None or a.dtype == f32 for a in arrays)
+
+
+def conv_paths(g: ConvGeometry) -> tuple[str, str]:
+    """The paths a convolution of this geometry takes: (forward and input gradient, kernel gradient)."""
+    if g.stride[0] * g.stride[1] > MAX_PHASES or g.kernel[0] * g.kernel[1] > MAX_TAPS:
+        return "reference", "reference"
+    forward, weight = _c.conv_path(g.as_ints())
+    return CONV_PATHS[forward], CONV_PATHS[weight]
+
+
+# ------------------------------------------------------------------ convolution
+def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: ConvGeometry, relu: bool = False) -> np.ndarray:
+    if not _native(x, w, b) or conv_paths(g)[0] == "reference":
+        return reference.conv2d(x, w, b, g, relu)
+    y = np.empty((g.batch, g.out_channels, *g.out_size), dtype=f32)
+    path = _c.conv_forward(_c32(x), _c32(w), None if b is None else _c32(b), y, g.as_ints(), relu, ALL)
+    note("conv2d", CONV_PATHS[path])
+    return y
+
+
+def conv2d_input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    if not _native(gy, w) or conv_paths(g)[0] == "reference":
+        return reference.conv2d_input_grad(gy, w, g)
+    gx = np.empty((g.batch, g.in_channels, *g.in_size), dtype=f32)
+    path = _c.conv_input_grad(_c32(gy), _c32(w), gx, g.as_ints(), ALL)
+    note("conv2d_input_grad", CONV_PATHS[path])
+    return gx
+
+
+def conv2d_weight_grad(gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    if not _native(gy, x) or conv_paths(g)[0] == "reference":
+        return reference.conv2d_weight_grad(gy, x, g)
+    gw = np.empty((g.out_channels, g.in_channels // g.groups, *g.kernel), dtype=f32)
+    path = _c.conv_weight_grad(_c32(gy), _c32(x), gw, g.as_ints(), ALL)
+    note("conv2d_weight_grad", CONV_PATHS[path])
+    return gw
+
+
+def channel_sum(gy: np.ndarray) -> np.ndarray:
+    if not _native(gy) or gy.ndim < 2:
+        return reference.channel_sum(gy)
+    n, c = gy.shape[:2]
+    out = np.empty(c, dtype=f32)
+    _c.channel_sum(_c32(gy), n, c, gy.size // max(n * c, 1), out)
+    note("channel_sum", NAME)
+    return out
+
+
+# ------------------------------------------------------------------ pooling
+def max_pool2d(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
+    if not _native(x):
+        return reference.max_pool2d(x, g)
+    y = np.empty((g.batch, g.channels, *g.out_size), dtype=f32)
+    index = np.empty(y.shape, dtype=np.int64)
+    _c.max_pool2d(_c32(x), g.as_ints(), y, index, ALL)
+    note("max_pool2d", NAME)
+    return y, index
+
+
+def max_pool2d_backward(gy: np.ndarray, index: np.ndarray, g: PoolGeometry) -> np.ndarray:
+    if not _native(gy):
+        return reference.max_pool2d_backward(gy, index, g)
+    gx = np.empty((g.batch, g.channels, *g.in_size), dtype=f32)
+    _c.max_pool2d_backward(_c32(gy), np.ascontiguousarray(index, dtype=np.int64), gx, g.as_ints(), ALL)
+    note("max_pool2d_backward", NAME)
+    return gx
+
+
+def avg_pool2d(x: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -> np.ndarray:
+    if not _native(x):
+        return reference.avg_pool2d(x, g, divisors)
+    y = np.empty((g.batch, g.channels, *g.out_size), dtype=f32)
+    _c.avg_pool2d(_c32(x), g.as_ints(), _c32(np.broadcast_to(divisors, g.out_size)), y, ALL)
+    note("avg_pool2d", NAME)
+    return y
+
+
+def avg_pool2d_backward(gy: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -> np.ndarray:
+    if not _native(gy):
+        return reference.avg_pool2d_backward(gy, g, divisors)
+    gx = np.empty((g.batch, g.channels, *g.in_size), dtype=f32)
+    _c.avg_pool2d_backward(_c32(gy), _c32(np.broadcast_to(divisors, g.out_size)), gx, g.as_ints(), ALL)
+    note("avg_pool2d_backward", NAME)
+    return gx
+
+
+# ------------------------------------------------------------------ activations
+def relu(x: np.ndarray) -> np.ndarray:
+    if not _native(x):
+        return reference.relu(x)
+    y = np.empty(x.shape, dtype=f32)
+    _c.relu(_c32(x), y, ALL)
+    note("relu", NAME)
+    return y
+
+
+def relu_backward(gy: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if not _native(gy, y):
+        return reference.relu_backward(gy, y)
+    gx = np.empty(y.shape, dtype=f32)
+    _c.relu_backward(_c32(gy), _c32(y), gx, ALL)
+    note("relu_backward", NAME)
+    return gx
+
+
+# ------------------------------------------------------------------ batch normalisation
+def _ncm(x: np.ndarray) -> tuple[int, int, int]:
+    n, c = x.shape[:2]
+    return n, c, x.size // max(n * c, 1)
+
+
+def batch_norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if not _native(x):
+        return reference.batch_norm_stats(x)
+    n, c, m = _ncm(x)
+    mean, var = np.empty(c, dtype=f32), np.empty(c, dtype=f32)
+    _c.batch_norm_stats(_c32(x), n, c, m, mean, var, ALL)
+    note("batch_norm_stats", NAME)
+    return mean, var
+
+
+def affine_channels(x: np.ndarray, scale: np.ndarray, shift: np.ndarray, relu: bool = False) -> np.ndarray:
+    if not _native(x, scale, shift):
+        return reference.affine_channels(x, scale, shift, relu)
+    n, c, m = _ncm(x)
+    y = np.empty(x.shape, dtype=f32)
+    _c.affine_channels(_c32(x), _c32(scale), _c32(shift), y, n, c, m, relu, ALL)
+    note("affine_channels", NAME)
+    return y
+
+
+def batch_norm_backward(gy: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
+                        weight: np.ndarray | None, training: bool, need_x: bool
+                        ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    if not _native(gy, x, mean, invstd, weight):
+        return reference.batch_norm_backward(gy, x, mean, invstd, weight, training, need_x)
+    n, c, m = _ncm(x)
+    gx = np.empty(x.shape, dtype=f32) if need_x else None
+    gw, gb = np.empty(c, dtype=f32), np.empty(c, dtype=f32)
+    _c.batch_norm_backward(_c32(gy), _c32(x), _c32(mean), _c32(invstd), None if weight is None else _c32(weight),
+                           gx, gw, gb, n, c, m, training, ALL)
+    note("batch_norm_backward", NAME)
+    return gx, gw, gb
+
+
+# ------------------------------------------------------------------ fully connected
+def _matmul(a: np.ndarray, b: np.ndarray, m: int, n: int, k: int, trans_a: bool, trans_b: bool,
+            bias: np.ndarray | None = None) -> np.ndarray:
+    c = np.empty((m, n), dtype=f32)
+    _c.matmul(_c32(a), _c32(b), c, m, n, k, trans_a, trans_b, False, None if bias is None else _c32(bias), ALL)
+    return c
+
+
+def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    if not _native(x, w, b):
+        return reference.linear(x, w, b)
+    rows, k = x.size // max(x.shape[-1], 1), x.shape[-1]
+    y = _matmul(x.reshape(rows, k), w, rows, w.shape[0], k, False, True, b)
+    note("linear", NAME)
+    return y.reshape(*x.shape[:-1], w.shape[0])
+
+
+def linear_input_grad(gy: np.ndarray, w: np.ndarray) -> np.ndarray:
+    if not _native(gy, w):
+        return reference.linear_input_grad(gy, w)
+    rows = gy.size // max(gy.shape[-1], 1)
+    gx = _matmul(gy.reshape(rows, gy.shape[-1]), w, rows, w.shape[1], w.shape[0], False, False)
+    note("linear_input_grad", NAME)
+    return gx.reshape(*gy.shape[:-1], w.shape[1])
+
+
+def linear_weight_grad(gy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    if not _native(gy, x):
+        return reference.linear_weight_grad(gy, x)
+    rows = gy.size // max(gy.shape[-1], 1)
+    gw = _matmul(gy.reshape(rows, gy.shape[-1]), x.reshape(rows, x.shape[-1]), gy.shape[-1], x.shape[-1], rows,
+                 True, False)
+    note("linear_weight_grad", NAME)
+    return gw
+
+
+# ------------------------------------------------------------------ cross-entropy
+def cross_entropy(logits: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if not _native(logits, q):
+        return reference.cross_entropy(logits, q)
+    rows, classes = logits.shape
+    loss, probs = np.empty(rows, dtype=f32), np.empty((rows, classes), dtype=f32)
+    _c.cross_entropy(_c32(logits), _c32(q), rows, classes, loss, probs, ALL)
+    note("cross_entropy", NAME)
+    return loss, probs
+
+
+def cross_entropy_backward(probs: np.ndarray, q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    if not _native(probs, q, scale):
+        return reference.cross_entropy_backward(probs, q, scale)
+    rows, classes = probs.shape
+    gx = np.empty((rows, classes), dtype=f32)
+    _c.cross_entropy_backward(_c32(probs), _c32(q), _c32(scale), gx, rows, classes, ALL)
+    note("cross_entropy_backward", NAME)
+    return gx
+
+
+# ------------------------------------------------------------------ optimizer updates
+def _in_place_ok(*arrays: Any) -> bool:
+    return all(a is None or (a.dtype == f32 and a.flags.c_contiguous and a.flags.writeable) for a in arrays)
+
+
+def sgd_step(params: list[np.ndarray], grads: list[np.ndarray], bufs: list[np.ndarray | None],
+             firsts: list[bool], lr: float, momentum: float, dampening: float, weight_decay: float,
+             nesterov: bool, maximize: bool) -> None:
+    if not all(_in_place_ok(p, b) for p, b in zip(params, bufs, strict=True)) or not _native(*grads):
+        return reference.sgd_step(params, grads, bufs, firsts, lr, momentum, dampening, weight_decay,
+                                  nesterov, maximize)
+    _c.sgd_step(params, [_c32(g) for g in grads], bufs, firsts, lr, momentum, dampening, weight_decay,
+                nesterov, maximize)
+    note("sgd_step", NAME)
+
+
+def adam_step(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.ndarray],
+              exp_avg_sqs: list[np.ndarray], max_exp_avg_sqs: list[np.ndarray] | None, lr: float,
+              beta1: float, beta2: float, eps: float, weight_decay: float, decoupled: bool,
+              amsgrad: bool, maximize: bool, step: int) -> None:
+    state = [*params, *exp_avgs, *exp_avg_sqs, *(max_exp_avg_sqs or [])]
+    if not _in_place_ok(*state) or not _native(*grads):
+        return reference.adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, lr, beta1, beta2,
+                                   eps, weight_decay, decoupled, amsgrad, maximize, step)
+    _c.adam_step(params, [_c32(g) for g in grads], exp_avgs, exp_avg_sqs, max_exp_avg_sqs, lr, beta1, beta2, eps,
+                 weight_decay, decoupled, amsgrad, maximize, step)
+    note("adam_step", NAME)
