@@ -38,6 +38,7 @@ class Sample:
     kwargs: dict[str, Any] = field(default_factory=dict)
     no_grad: tuple[int, ...] = ()
     name: str = ""
+    paths: dict[str, str] = field(default_factory=dict)   # primitive -> the native path it must take
 
 
 @dataclass
@@ -47,6 +48,7 @@ class OpInfo:
     ref: Callable[..., Any]
     samples: Callable[[np.random.Generator], list[Sample]]
     gradcheck: int = 3          # how many of the smallest samples get a float64 gradcheck
+    gradcheck_key: Callable[[Sample], Any] | None = None   # if set: the smallest sample of each key
     rtol: float = 1e-4
     atol: float = 1e-5
     differentiable: bool = True
@@ -110,6 +112,54 @@ def ref_conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None, 
     return TF.conv2d(x, w, b, stride, padding, dilation, groups)
 
 
+def native_conv_paths(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Any,
+                      groups: int) -> dict[str, str]:
+    """Which native path a convolution must take, stated here independently of convnet:
+    one kernel per channel is "depthwise"; otherwise stride 1 reads the padded image in
+    place ("grid") and other strides read it split into stride phases ("phases"); the
+    kernel gradient is a product ("gemm") from 16 output channels per group, else dot
+    products ("dots")."""
+    c, o = x_shape[1], w_shape[0]
+    if groups > 1 and groups == c == o:
+        return {"conv2d": "depthwise", "conv2d_input_grad": "depthwise", "conv2d_weight_grad": "depthwise"}
+    forward = "grid" if as_pair(stride) == (1, 1) else "phases"
+    return {"conv2d": forward, "conv2d_input_grad": forward,
+            "conv2d_weight_grad": "gemm" if o // groups >= 16 else "dots"}
+
+
+def conv2d_path_samples(rng: np.random.Generator) -> list[Sample]:
+    """Samples chosen per native path, at sizes that reach its blocking: several panels of
+    positions (more than 128 flat positions), reductions longer than one block (more than
+    256 taps), more output channels than one block of rows (240), stride phases without
+    taps, groups, dilation and uneven padding."""
+    specs = [  # n, c, h, w, o, (kh, kw), stride, padding, dilation, groups
+        (2, 3, 9, 11, 5, (3, 3), 1, 1, 1, 1), (3, 2, 16, 14, 4, (3, 3), 1, 1, 1, 1),
+        (2, 32, 10, 9, 8, (3, 3), 1, 1, 1, 1), (1, 6, 14, 14, 16, (5, 5), 1, 0, 1, 1),
+        (2, 4, 12, 12, 20, (3, 3), 1, "same", 1, 1), (2, 30, 8, 8, 24, (3, 3), 1, 1, 1, 1),
+        (1, 3, 6, 7, 250, (3, 3), 1, 1, 1, 1), (2, 8, 7, 7, 17, (1, 1), 1, 0, 1, 1),
+        (1, 5, 15, 13, 18, (3, 3), 1, ((2, 0), (1, 3)), 2, 1), (2, 1, 28, 28, 6, (5, 5), 1, 2, 1, 1),
+        (2, 4, 10, 10, 32, (2, 4), 1, (1, 2), (2, 1), 2), (1, 2, 9, 9, 3, (7, 7), 1, 3, 1, 1),
+        (2, 3, 11, 11, 6, (3, 3), 2, 1, 1, 1), (2, 16, 12, 12, 32, (3, 3), 2, 1, 1, 1),
+        (2, 8, 13, 9, 16, (1, 1), 2, 0, 1, 1), (1, 3, 20, 17, 8, (5, 5), 3, 2, 1, 1),
+        (2, 4, 10, 12, 20, (3, 3), (2, 1), 1, 1, 1), (1, 6, 16, 16, 18, (3, 3), 2, 2, 2, 1),
+        (2, 4, 11, 11, 16, (2, 2), (3, 2), ((0, 1), (1, 0)), 1, 2), (1, 3, 23, 23, 4, (11, 11), 4, 2, 1, 1),
+        (2, 6, 9, 9, 6, (3, 3), 1, 1, 1, 6), (2, 8, 20, 20, 8, (5, 5), 1, 2, 1, 8),
+        (2, 5, 9, 10, 5, (3, 3), 2, 1, 1, 5), (1, 4, 12, 12, 4, (3, 3), 1, 2, 2, 4),
+        (2, 3, 8, 8, 3, (2, 3), (3, 2), ((1, 0), (0, 1)), 1, 3),
+        (2, 3, 12, 12, 16, (3, 3), 2, 1, 1, 1), (1, 5, 9, 14, 24, (1, 3), (1, 2), (0, 1), 1, 1),
+        (2, 4, 15, 15, 16, (7, 7), 2, 3, 1, 1),
+    ]
+    out = []
+    for k, (n, c, h, w, o, kernel, stride, padding, dilation, groups) in enumerate(specs):
+        bias = k % 3 != 2
+        inputs = [normal(rng, n, c, h, w), normal(rng, o, c // groups, *kernel), normal(rng, o) if bias else None]
+        kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        paths = native_conv_paths((n, c, h, w), (o, c // groups, *kernel), stride, groups)
+        out.append(Sample(inputs, kwargs, name=f"path-{paths['conv2d']}-{paths['conv2d_weight_grad']}-{k}",
+                          paths=paths))
+    return out
+
+
 def conv2d_samples(rng: np.random.Generator, count: int = 320) -> list[Sample]:
     out = []
     forms = ("int", "pair", "valid", "same", "explicit")
@@ -120,12 +170,14 @@ def conv2d_samples(rng: np.random.Generator, count: int = 320) -> list[Sample]:
         n = 1 if (i // 2) % 2 else int(rng.integers(2, 4))
         kh = 1 + i % 7
         kw = kh if rng.random() < 0.6 else int(rng.integers(1, 8))
-        s = 1 + (i // 7) % 3
-        stride = s if rng.random() < 0.7 else (s, int(rng.integers(1, 4)))
+        s = {0: 1, 4: 2}.get(i % 8, 1 + (i // 7) % 3)     # the product-gradient samples: both kinds
+        stride = s if rng.random() < 0.7 or i % 4 == 0 else (s, int(rng.integers(1, 4)))
         dl = 1 + (i // 21) % 3
         dilation = dl if rng.random() < 0.7 else (dl, int(rng.integers(1, 4)))
         if kind == "1":
             groups, c, o = 1, int(rng.integers(1, 5)), int(rng.integers(1, 6))
+            if i % 4 == 0:                 # enough output channels for the kernel gradient's product
+                o = int(rng.integers(16, 21))
         elif kind == "2":
             groups, c, o = 2, 2 * int(rng.integers(1, 4)), 2 * int(rng.integers(1, 4))
         else:
@@ -154,8 +206,9 @@ def conv2d_samples(rng: np.random.Generator, count: int = 320) -> list[Sample]:
                   normal(rng, o) if bias else None]
         kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         out.append(Sample(inputs, kwargs, name=f"k{kh}x{kw}-s{stride}-p{padding}-d{dilation}-"
-                                              f"g{groups}-b{int(bias)}-n{n}"))
-    return out
+                                              f"g{groups}-b{int(bias)}-n{n}",
+                          paths=native_conv_paths(inputs[0].shape, inputs[1].shape, stride, groups)))
+    return out + conv2d_path_samples(rng)
 
 
 def conv_transpose2d_samples(rng: np.random.Generator, count: int = 120) -> list[Sample]:
@@ -518,7 +571,9 @@ OPS: list[OpInfo] = [
            join_samples),
     OpInfo("where", lambda a, b, c: cn.where(c, a, b), _ref_where, where_samples),
     # convolution
-    OpInfo("conv2d", F.conv2d, ref_conv2d, conv2d_samples, gradcheck=12),
+    OpInfo("conv2d", F.conv2d, ref_conv2d, conv2d_samples, gradcheck=2,
+           gradcheck_key=lambda s: (s.paths["conv2d"], s.paths["conv2d_weight_grad"],
+                                    min(s.inputs[1].shape[2:]) > 1, s.inputs[2] is None)),
     OpInfo("conv_transpose2d", F.conv_transpose2d, TF.conv_transpose2d, conv_transpose2d_samples,
            gradcheck=8),
     # pooling

@@ -20,7 +20,7 @@ from .geometry import ConvGeometry, PoolGeometry
 
 NAME = "native"
 ALL = 1 << 20                         # "all the pool's threads": the C side clamps it
-CONV_PATHS = ("grid", "depthwise", "dots")
+GRID, DEPTHWISE = 0, 1                # the C side's path numbers (csrc/conv.h)
 MAX_PHASES, MAX_TAPS = 64, 1024       # the C kernels' limits (csrc/conv.h)
 f32 = np.dtype(np.float32)
 
@@ -48,38 +48,51 @@ def _native(*arrays: Any) -> bool:
 
 
 def conv_paths(g: ConvGeometry) -> tuple[str, str]:
-    """The paths a convolution of this geometry takes: (forward and input gradient, kernel gradient)."""
+    """The paths a convolution takes here: (forward and input gradient, kernel gradient).
+
+    Forward: "grid" (stride 1: products reading the padded image in place), "phases"
+    (other strides: the same on the image split into stride phases) or "depthwise" (one
+    kernel per channel: shifted multiply-adds). Kernel gradient: "gemm" (a product, from 16
+    output channels per group), "dots" (dot products, fewer channels) or "depthwise".
+    "reference" for what the C kernels do not take (strides beyond 8 x 8, more than 1024
+    taps); float64 goes there too.
+    """
     if g.stride[0] * g.stride[1] > MAX_PHASES or g.kernel[0] * g.kernel[1] > MAX_TAPS:
         return "reference", "reference"
     forward, weight = _c.conv_path(g.as_ints())
-    return CONV_PATHS[forward], CONV_PATHS[weight]
+    if forward == DEPTHWISE:
+        return "depthwise", "depthwise"
+    return ("grid" if g.stride == (1, 1) else "phases"), ("gemm" if weight == GRID else "dots")
 
 
 # ------------------------------------------------------------------ convolution
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: ConvGeometry, relu: bool = False) -> np.ndarray:
-    if not _native(x, w, b) or conv_paths(g)[0] == "reference":
+    path = conv_paths(g)[0]
+    if not _native(x, w, b) or path == "reference":
         return reference.conv2d(x, w, b, g, relu)
     y = np.empty((g.batch, g.out_channels, *g.out_size), dtype=f32)
-    path = _c.conv_forward(_c32(x), _c32(w), None if b is None else _c32(b), y, g.as_ints(), relu, ALL)
-    note("conv2d", CONV_PATHS[path])
+    _c.conv_forward(_c32(x), _c32(w), None if b is None else _c32(b), y, g.as_ints(), relu, ALL)
+    note("conv2d", path)
     return y
 
 
 def conv2d_input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    if not _native(gy, w) or conv_paths(g)[0] == "reference":
+    path = conv_paths(g)[0]
+    if not _native(gy, w) or path == "reference":
         return reference.conv2d_input_grad(gy, w, g)
     gx = np.empty((g.batch, g.in_channels, *g.in_size), dtype=f32)
-    path = _c.conv_input_grad(_c32(gy), _c32(w), gx, g.as_ints(), ALL)
-    note("conv2d_input_grad", CONV_PATHS[path])
+    _c.conv_input_grad(_c32(gy), _c32(w), gx, g.as_ints(), ALL)
+    note("conv2d_input_grad", path)
     return gx
 
 
 def conv2d_weight_grad(gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    if not _native(gy, x) or conv_paths(g)[0] == "reference":
+    path = conv_paths(g)[1]
+    if not _native(gy, x) or path == "reference":
         return reference.conv2d_weight_grad(gy, x, g)
     gw = np.empty((g.out_channels, g.in_channels // g.groups, *g.kernel), dtype=f32)
-    path = _c.conv_weight_grad(_c32(gy), _c32(x), gw, g.as_ints(), ALL)
-    note("conv2d_weight_grad", CONV_PATHS[path])
+    _c.conv_weight_grad(_c32(gy), _c32(x), gw, g.as_ints(), ALL)
+    note("conv2d_weight_grad", path)
     return gw
 
 

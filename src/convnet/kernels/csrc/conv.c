@@ -281,20 +281,22 @@ static void depthwise_forward_task(void *vctx, int tid, int nt)
     const conv_geom *g = F->g;
     const grid_t *z = &F->z;
     long P = npos_(g), kk = kk_(g), lo, hi;
+    long nflat = nflat_(g, z);
     share(g->n * g->c, tid, nt, &lo, &hi);
     float *grid = scratch(tid, 1, z->chan + MAX_NR);
+    float *flat = scratch(tid, 2, nflat);
     for (long u = lo; u < hi; u++) {
         long c = u % g->c;
         build_grid(g, z, F->x + u * g->h * g->w, 1, grid, MAX_NR);
+        isa->taps(nflat, grid, F->off, F->w + c * kk, kk, flat, 0);   /* one run over the grid */
         float bv = F->bias ? F->bias[c] : 0.0f;
         for (long y = 0; y < g->oh; y++) {
+            const float *s = flat + y * z->wz;
             float *o = F->y + u * P + y * g->ow;
-            isa->taps(g->ow, grid + y * z->wz, F->off, F->w + c * kk, kk, o, 0);
-            if (F->bias || F->relu)
-                for (long x = 0; x < g->ow; x++) {
-                    float v = o[x] + bv;
-                    o[x] = F->relu && v < 0.0f ? 0.0f : v;
-                }
+            for (long x = 0; x < g->ow; x++) {
+                float v = s[x] + bv;
+                o[x] = F->relu && v < 0.0f ? 0.0f : v;
+            }
         }
     }
 }
@@ -614,13 +616,18 @@ static void dw_depthwise_task(void *vctx, int tid, int nt)
     long P = npos_(g), kk = kk_(g), lo, hi;
     float *acc = scratch(tid, 3, D->acc_size);
     memset(acc, 0, sizeof(float) * D->acc_size);
+    long nflat = nflat_(g, z);
     share(g->n * g->c, tid, nt, &lo, &hi);
     float *grid = scratch(tid, 1, z->chan + MAX_NR);
+    float *gq = scratch(tid, 2, nflat);
     for (long u = lo; u < hi; u++) {
         long c = u % g->c;
         build_grid(g, z, D->x + u * g->h * g->w, 1, grid, MAX_NR);
-        for (long y = 0; y < g->oh; y++)
-            isa->tapdots(g->ow, D->dy + u * P + y * g->ow, grid + y * z->wz, D->off, kk, acc + c * kk);
+        for (long y = 0; y < g->oh; y++) {          /* dY on the flat grid, zero where no window was */
+            memcpy(gq + y * z->wz, D->dy + u * P + y * g->ow, sizeof(float) * g->ow);
+            if (y + 1 < g->oh) memset(gq + y * z->wz + g->ow, 0, sizeof(float) * (z->wz - g->ow));
+        }
+        isa->tapdots(nflat, gq, grid, D->off, kk, acc + c * kk);
     }
 }
 

@@ -28,7 +28,7 @@ from .activation import (
     softmax,
     tanh,
 )
-from .conv import conv2d, conv_transpose2d
+from .conv import conv2d, conv2d_relu, conv_transpose2d
 from .linear import linear
 from .loss import (
     binary_cross_entropy_with_logits,

@@ -103,7 +103,25 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     >>> F.conv2d(x, cn.ones(1, 1, 3, 3), padding=1, stride=2).shape
     (1, 1, 3, 3)
     """
-    op = "conv2d"
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, False, "conv2d")
+
+
+def conv2d_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """``relu(conv2d(...))`` in one pass: the same values and gradients, without writing
+    and reading back the convolution's output in between (and without keeping it). This is
+    what `nn.Sequential` runs for a Conv2d followed by a ReLU when neither has hooks.
+
+    >>> import convnet as cn, convnet.nn.functional as F
+    >>> x, w = cn.randn(1, 2, 6, 6), cn.randn(3, 2, 3, 3)
+    >>> bool((F.conv2d_relu(x, w) == F.relu(F.conv2d(x, w))).all())
+    True
+    """
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, True, "conv2d_relu")
+
+
+def _conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any, dilation: Any,
+            groups: int, relu: bool, op: str) -> Tensor:
     tensor_arg(input, op)
     tensor_arg(weight, op, "weight")
     tensor_arg(bias, op, "bias", optional=True)
@@ -135,7 +153,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     out_hw = (arith.conv_output_size(h, kh, stride[0], pad[0], dilation[0], op=op + " (height)"),
               arith.conv_output_size(w, kw, stride[1], pad[1], dilation[1], op=op + " (width)"))
     geometry = ConvGeometry(n, c, (h, w), o, (kh, kw), stride, pad, dilation, groups, out_hw)
-    return Conv2dFn.apply(input, weight, bias, geometry=geometry)
+    return Conv2dFn.apply(input, weight, bias, geometry=geometry, relu=relu)
 
 
 # ------------------------------------------------------------------ conv_transpose2d

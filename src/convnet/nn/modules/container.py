@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Self
 
 from ..module import Module, _indent
+from .activation import ReLU
 
 
 class _IndexedModules(Module):
@@ -113,9 +114,24 @@ class Sequential(_IndexedModules):
         return super().__getitem__(idx)
 
     def forward(self, input: Any) -> Any:
-        for module in self:
-            input = module(input)
+        modules = list(self)
+        i = 0
+        while i < len(modules):
+            if i + 1 < len(modules) and _fuses_relu(modules[i], modules[i + 1]):
+                input = modules[i].forward_relu(input)      # a layer and the ReLU after it, one pass
+                i += 2
+            else:
+                input = modules[i](input)
+                i += 1
         return input
+
+
+def _fuses_relu(layer: Module, after: Module) -> bool:
+    """Whether `layer` can absorb the ReLU module `after` it: it offers forward_relu (Conv2d
+    does), and no hook would miss the value between them."""
+    return (type(after) is ReLU and hasattr(layer, "forward_relu")
+            and not (layer._forward_pre_hooks or layer._forward_hooks
+                     or after._forward_pre_hooks or after._forward_hooks))
 
 
 class ModuleList(_IndexedModules):

@@ -119,11 +119,17 @@ class Conv2d(_ConvBase):
         return pw, pw, ph, ph
 
     def forward(self, input: Tensor) -> Tensor:
+        return self._convolve(input, F.conv2d)
+
+    def forward_relu(self, input: Tensor) -> Tensor:
+        """relu(self(input)) in one pass (`F.conv2d_relu`); nn.Sequential uses it."""
+        return self._convolve(input, F.conv2d_relu)
+
+    def _convolve(self, input: Tensor, conv: Any) -> Tensor:
         if self.padding_mode == "zeros":
-            return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                            self.dilation, self.groups)
+            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         padded = F.pad(input, self._border(input), mode=self.padding_mode)
-        return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvBase):
