@@ -37,7 +37,7 @@ class BuildWithIsaFlags(build_ext):
         super().build_extension(ext)
 
 
-sources = ["module.c", "pool.c", "conv.c", "ops.c", "gemm.c", "ops_py.c", "isa_base.c"] + (list(ISA_FLAGS) if X86 else [])
+sources = ["module.c", "pool.c", "conv.c", "ops.c", "gemm.c", "ops_py.c", "alloc.c", "isa_base.c"] + (list(ISA_FLAGS) if X86 else [])
 native = Extension(
     "convnet.kernels._native",
     sources=[str(CSRC / s) for s in sources],

@@ -23,6 +23,7 @@ ALL = 1 << 20                         # "all the pool's threads": the C side cla
 GRID, DEPTHWISE = 0, 1                # the C side's path numbers (csrc/conv.h)
 MAX_PHASES, MAX_TAPS = 64, 1024       # the C kernels' limits (csrc/conv.h)
 f32 = np.dtype(np.float32)
+CACHED_FROM = 1 << 16                 # outputs of at least this many bytes use the cache
 
 
 def isa() -> str:
@@ -36,6 +37,22 @@ def set_num_threads(n: int) -> None:
 
 def get_num_threads() -> int:
     return _c.get_num_threads()
+
+
+def empty(shape: tuple[int, ...], dtype: Any = f32) -> np.ndarray:
+    """An uninitialised array for a kernel's output. Large ones take their memory from the
+    kernels' cache of freed blocks (csrc/alloc.c), already mapped: a training step then
+    reuses the memory of the step before instead of faulting in fresh pages."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape))
+    if count * dtype.itemsize < CACHED_FROM:
+        return np.empty(shape, dtype=dtype)
+    return np.frombuffer(_c.empty(count * dtype.itemsize), dtype=dtype, count=count).reshape(shape)
+
+
+def release_cache() -> int:
+    """Give the cached free memory back to the system; returns how many bytes that was."""
+    return _c.release_cache()
 
 
 def _c32(a: np.ndarray) -> np.ndarray:
@@ -70,7 +87,7 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: ConvGeometry, 
     path = conv_paths(g)[0]
     if not _native(x, w, b) or path == "reference":
         return reference.conv2d(x, w, b, g, relu)
-    y = np.empty((g.batch, g.out_channels, *g.out_size), dtype=f32)
+    y = empty((g.batch, g.out_channels, *g.out_size), f32)
     _c.conv_forward(_c32(x), _c32(w), None if b is None else _c32(b), y, g.as_ints(), relu, ALL)
     note("conv2d", path)
     return y
@@ -80,7 +97,7 @@ def conv2d_input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndar
     path = conv_paths(g)[0]
     if not _native(gy, w) or path == "reference":
         return reference.conv2d_input_grad(gy, w, g)
-    gx = np.empty((g.batch, g.in_channels, *g.in_size), dtype=f32)
+    gx = empty((g.batch, g.in_channels, *g.in_size), f32)
     _c.conv_input_grad(_c32(gy), _c32(w), gx, g.as_ints(), ALL)
     note("conv2d_input_grad", path)
     return gx
@@ -90,7 +107,7 @@ def conv2d_weight_grad(gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.nda
     path = conv_paths(g)[1]
     if not _native(gy, x) or path == "reference":
         return reference.conv2d_weight_grad(gy, x, g)
-    gw = np.empty((g.out_channels, g.in_channels // g.groups, *g.kernel), dtype=f32)
+    gw = empty((g.out_channels, g.in_channels // g.groups, *g.kernel), f32)
     _c.conv_weight_grad(_c32(gy), _c32(x), gw, g.as_ints(), ALL)
     note("conv2d_weight_grad", path)
     return gw
@@ -100,7 +117,7 @@ def channel_sum(gy: np.ndarray) -> np.ndarray:
     if not _native(gy) or gy.ndim < 2:
         return reference.channel_sum(gy)
     n, c = gy.shape[:2]
-    out = np.empty(c, dtype=f32)
+    out = empty(c, f32)
     _c.channel_sum(_c32(gy), n, c, gy.size // max(n * c, 1), out)
     note("channel_sum", NAME)
     return out
@@ -110,8 +127,8 @@ def channel_sum(gy: np.ndarray) -> np.ndarray:
 def max_pool2d(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     if not _native(x):
         return reference.max_pool2d(x, g)
-    y = np.empty((g.batch, g.channels, *g.out_size), dtype=f32)
-    index = np.empty(y.shape, dtype=np.int64)
+    y = empty((g.batch, g.channels, *g.out_size), f32)
+    index = empty(y.shape, np.int64)
     _c.max_pool2d(_c32(x), g.as_ints(), y, index, ALL)
     note("max_pool2d", NAME)
     return y, index
@@ -120,7 +137,7 @@ def max_pool2d(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
 def max_pool2d_backward(gy: np.ndarray, index: np.ndarray, g: PoolGeometry) -> np.ndarray:
     if not _native(gy):
         return reference.max_pool2d_backward(gy, index, g)
-    gx = np.empty((g.batch, g.channels, *g.in_size), dtype=f32)
+    gx = empty((g.batch, g.channels, *g.in_size), f32)
     _c.max_pool2d_backward(_c32(gy), np.ascontiguousarray(index, dtype=np.int64), gx, g.as_ints(), ALL)
     note("max_pool2d_backward", NAME)
     return gx
@@ -129,7 +146,7 @@ def max_pool2d_backward(gy: np.ndarray, index: np.ndarray, g: PoolGeometry) -> n
 def avg_pool2d(x: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -> np.ndarray:
     if not _native(x):
         return reference.avg_pool2d(x, g, divisors)
-    y = np.empty((g.batch, g.channels, *g.out_size), dtype=f32)
+    y = empty((g.batch, g.channels, *g.out_size), f32)
     _c.avg_pool2d(_c32(x), g.as_ints(), _c32(np.broadcast_to(divisors, g.out_size)), y, ALL)
     note("avg_pool2d", NAME)
     return y
@@ -138,7 +155,7 @@ def avg_pool2d(x: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -> np.ndarr
 def avg_pool2d_backward(gy: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -> np.ndarray:
     if not _native(gy):
         return reference.avg_pool2d_backward(gy, g, divisors)
-    gx = np.empty((g.batch, g.channels, *g.in_size), dtype=f32)
+    gx = empty((g.batch, g.channels, *g.in_size), f32)
     _c.avg_pool2d_backward(_c32(gy), _c32(np.broadcast_to(divisors, g.out_size)), gx, g.as_ints(), ALL)
     note("avg_pool2d_backward", NAME)
     return gx
@@ -148,7 +165,7 @@ def avg_pool2d_backward(gy: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -
 def relu(x: np.ndarray) -> np.ndarray:
     if not _native(x):
         return reference.relu(x)
-    y = np.empty(x.shape, dtype=f32)
+    y = empty(x.shape, f32)
     _c.relu(_c32(x), y, ALL)
     note("relu", NAME)
     return y
@@ -157,7 +174,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 def relu_backward(gy: np.ndarray, y: np.ndarray) -> np.ndarray:
     if not _native(gy, y):
         return reference.relu_backward(gy, y)
-    gx = np.empty(y.shape, dtype=f32)
+    gx = empty(y.shape, f32)
     _c.relu_backward(_c32(gy), _c32(y), gx, ALL)
     note("relu_backward", NAME)
     return gx
@@ -173,7 +190,7 @@ def batch_norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not _native(x):
         return reference.batch_norm_stats(x)
     n, c, m = _ncm(x)
-    mean, var = np.empty(c, dtype=f32), np.empty(c, dtype=f32)
+    mean, var = empty(c, f32), empty(c, f32)
     _c.batch_norm_stats(_c32(x), n, c, m, mean, var, ALL)
     note("batch_norm_stats", NAME)
     return mean, var
@@ -183,7 +200,7 @@ def affine_channels(x: np.ndarray, scale: np.ndarray, shift: np.ndarray, relu: b
     if not _native(x, scale, shift):
         return reference.affine_channels(x, scale, shift, relu)
     n, c, m = _ncm(x)
-    y = np.empty(x.shape, dtype=f32)
+    y = empty(x.shape, f32)
     _c.affine_channels(_c32(x), _c32(scale), _c32(shift), y, n, c, m, relu, ALL)
     note("affine_channels", NAME)
     return y
@@ -195,8 +212,8 @@ def batch_norm_backward(gy: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd:
     if not _native(gy, x, mean, invstd, weight):
         return reference.batch_norm_backward(gy, x, mean, invstd, weight, training, need_x)
     n, c, m = _ncm(x)
-    gx = np.empty(x.shape, dtype=f32) if need_x else None
-    gw, gb = np.empty(c, dtype=f32), np.empty(c, dtype=f32)
+    gx = empty(x.shape, f32) if need_x else None
+    gw, gb = empty(c, f32), empty(c, f32)
     _c.batch_norm_backward(_c32(gy), _c32(x), _c32(mean), _c32(invstd), None if weight is None else _c32(weight),
                            gx, gw, gb, n, c, m, training, ALL)
     note("batch_norm_backward", NAME)
@@ -206,7 +223,7 @@ def batch_norm_backward(gy: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd:
 # ------------------------------------------------------------------ fully connected
 def _matmul(a: np.ndarray, b: np.ndarray, m: int, n: int, k: int, trans_a: bool, trans_b: bool,
             bias: np.ndarray | None = None) -> np.ndarray:
-    c = np.empty((m, n), dtype=f32)
+    c = empty((m, n), f32)
     _c.matmul(_c32(a), _c32(b), c, m, n, k, trans_a, trans_b, False, None if bias is None else _c32(bias), ALL)
     return c
 
@@ -244,7 +261,7 @@ def cross_entropy(logits: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.nda
     if not _native(logits, q):
         return reference.cross_entropy(logits, q)
     rows, classes = logits.shape
-    loss, probs = np.empty(rows, dtype=f32), np.empty((rows, classes), dtype=f32)
+    loss, probs = empty(rows, f32), empty((rows, classes), f32)
     _c.cross_entropy(_c32(logits), _c32(q), rows, classes, loss, probs, ALL)
     note("cross_entropy", NAME)
     return loss, probs
@@ -254,7 +271,7 @@ def cross_entropy_backward(probs: np.ndarray, q: np.ndarray, scale: np.ndarray) 
     if not _native(probs, q, scale):
         return reference.cross_entropy_backward(probs, q, scale)
     rows, classes = probs.shape
-    gx = np.empty((rows, classes), dtype=f32)
+    gx = empty((rows, classes), f32)
     _c.cross_entropy_backward(_c32(probs), _c32(q), _c32(scale), gx, rows, classes, ALL)
     note("cross_entropy_backward", NAME)
     return gx

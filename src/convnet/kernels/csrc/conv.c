@@ -91,7 +91,9 @@ int conv_weight_grad_path(const conv_geom *g)
 {
     if (depthwise_(g))
         return CONV_DEPTHWISE;
-    return og_(g) >= DW_GEMM_CHANNELS ? CONV_GRID : CONV_DOTS;
+    static long threshold = -1;
+    if (threshold < 0) threshold = getenv("DWT") ? atol(getenv("DWT")) : DW_GEMM_CHANNELS;
+    return og_(g) >= threshold ? CONV_GRID : CONV_DOTS;
 }
 
 /* Copy channels [0, nc) of x (nc x H x W) onto their grids in dst (nc x chan), zero where
@@ -526,11 +528,11 @@ static void dot_block(const float *const *ra, long na, const float *const *rb, l
         }
 }
 
-/* dW^T (taps x O/G) += cols (taps x positions) . dY^T, KC positions at a time: dY^T in
- * NR-wide slivers, the rows of cols (runs of the grid) packed MR at a time. acc is (taps
- * rounded up to MR) x (O/G rounded up to NR). */
+/* dW^T (taps x O/G) += cols (taps x positions) . dY^T, KC positions at a time: dY^T packed in
+ * NR-wide slivers, the rows of cols read in place (they are runs of the grid: tap k of
+ * position q is grid[off(k) + q]). acc is (taps rounded up to MR) x (O/G rounded up to NR). */
 static void dw_gemm_image(const dw_ctx *D, const float *const *dyr, long total, const float *grid,
-                          float *acc, float *bt, float *ap)
+                          float *acc, float *bt)
 {
     const conv_geom *g = D->g;
     long og = og_(g), kd = kd_(g), nr = isa->nr, osl = ceil_div(og, nr), opad = osl * nr;
@@ -546,18 +548,13 @@ static void dw_gemm_image(const dw_ctx *D, const float *const *dyr, long total, 
                     for (long q = 0; q < kc; q++) d[q * nr] = 0.0f;
             }
         for (long t = 0; t < ceil_div(kd, MR_); t++) {
+            const float *rows[MR_];
             for (long r = 0; r < MR_; r++) {
                 long k = t * MR_ + r;
-                float *d = ap + r;
-                if (k >= kd)
-                    for (long q = 0; q < kc; q++) d[q * MR_] = 0.0f;
-                else {
-                    const float *src = grid + D->off[k] + q0;
-                    for (long q = 0; q < kc; q++) d[q * MR_] = src[q];
-                }
+                rows[r] = k < kd ? grid + D->off[k] + q0 : D->zeros;
             }
             for (long s = 0; s < osl; s++)
-                isa->tile(kc, ap, bt + s * kc * nr, D->ident, acc + t * MR_ * opad + s * nr, opad, 1);
+                isa->tile_rows(kc, rows, bt + s * kc * nr, D->ident, acc + t * MR_ * opad + s * nr, opad, 1);
         }
     }
 }
@@ -577,7 +574,7 @@ static void dw_task(void *vctx, int tid, int nt)
         return;
     float *grid = scratch(tid, 1, cg * z->chan + slack);
     float *gq = scratch(tid, 2, og * Q);
-    float *work = scratch(tid, 0, (long)KC * (opad + MR_));
+    float *work = scratch(tid, 0, (long)KC * opad);
     const float **ra = malloc(sizeof(float *) * (og + kd));
     if (!ra) return;
     const float **rb = ra + og;
@@ -594,7 +591,7 @@ static void dw_task(void *vctx, int tid, int nt)
             ra[o] = r;
         }
         if (D->path == CONV_GRID) {
-            dw_gemm_image(D, ra, Q, grid, acc + gi * kdp * opad, work, work + (long)KC * opad);
+            dw_gemm_image(D, ra, Q, grid, acc + gi * kdp * opad, work);
             continue;
         }
         for (long q0 = 0; q0 < Q; q0 += QB) {

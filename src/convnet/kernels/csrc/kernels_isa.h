@@ -40,6 +40,36 @@ static void tile(long kc, const float *restrict a, const float *restrict b,
 #undef PUT
 }
 
+/* The same product with A read in place from MR rows (row r, column k at a[r][k]) instead
+ * of a packed tile: for the kernel gradient, whose A rows are runs of the image grid. */
+static void tile_rows(long kc, const float *const *restrict a, const float *restrict b,
+                      const ptrdiff_t *restrict boff, float *restrict c, long ldc, int accumulate)
+{
+    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5];
+    vf c00 = VZERO(), c01 = VZERO(), c10 = VZERO(), c11 = VZERO(), c20 = VZERO(), c21 = VZERO();
+    vf c30 = VZERO(), c31 = VZERO(), c40 = VZERO(), c41 = VZERO(), c50 = VZERO(), c51 = VZERO();
+    for (long k = 0; k < kc; k++) {
+        const float *bk = b + boff[k];
+        vf b0 = VLOAD(bk), b1 = VLOAD(bk + W), x;
+        x = VSET1(a0[k]); c00 = VFMA(x, b0, c00); c01 = VFMA(x, b1, c01);
+        x = VSET1(a1[k]); c10 = VFMA(x, b0, c10); c11 = VFMA(x, b1, c11);
+        x = VSET1(a2[k]); c20 = VFMA(x, b0, c20); c21 = VFMA(x, b1, c21);
+        x = VSET1(a3[k]); c30 = VFMA(x, b0, c30); c31 = VFMA(x, b1, c31);
+        x = VSET1(a4[k]); c40 = VFMA(x, b0, c40); c41 = VFMA(x, b1, c41);
+        x = VSET1(a5[k]); c50 = VFMA(x, b0, c50); c51 = VFMA(x, b1, c51);
+    }
+#define PUT(r, v0, v1)                                                          \
+    do {                                                                        \
+        float *cr = c + (r) * ldc;                                              \
+        if (accumulate) { v0 = VADD(VLOAD(cr), v0); v1 = VADD(VLOAD(cr + W), v1); } \
+        VSTORE(cr, v0);                                                         \
+        VSTORE(cr + W, v1);                                                     \
+    } while (0)
+    PUT(0, c00, c01); PUT(1, c10, c11); PUT(2, c20, c21);
+    PUT(3, c30, c31); PUT(4, c40, c41); PUT(5, c50, c51);
+#undef PUT
+}
+
 /* out[3i + j] = a[i] . b[j] over len values: W lanes of partial sums, added up at the end in
  * a fixed order, then the last len % W values one by one. */
 static void dots(long len, const float *const a[4], const float *const b[3], float out[12])
@@ -111,4 +141,4 @@ static void tapdots(long len, const float *restrict a, const float *restrict bas
     }
 }
 
-const isa_t ISA_NAME = {ISA_LABEL, NR, tile, dots, taps, tapdots};
+const isa_t ISA_NAME = {ISA_LABEL, NR, tile, tile_rows, dots, taps, tapdots};

@@ -14,6 +14,7 @@
 #include "conv.h"
 #include "ops.h"
 #include "pyglue.h"
+#include "alloc.h"
 
 const isa_t *isa = &convnet_isa_base;
 pthread_mutex_t convnet_call_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -167,6 +168,9 @@ static PyMethodDef methods[] = {
     {"conv_input_grad", py_conv_input_grad, METH_VARARGS, "conv_input_grad(dy, w, dx, geometry, threads) -> path"},
     {"conv_weight_grad", py_conv_weight_grad, METH_VARARGS, "conv_weight_grad(dy, x, dw, geometry, threads) -> path"},
     {"conv_path", py_conv_path, METH_VARARGS, "conv_path(geometry) -> (path of forward and input gradient, path of kernel gradient)"},
+    {"empty", py_empty, METH_VARARGS, "empty(nbytes) -> Block: memory for an array, from the cache when it can"},
+    {"release_cache", py_release_cache, METH_NOARGS, "release_cache() -> bytes given back to the system"},
+    {"cached_bytes", py_cached_bytes, METH_NOARGS, "cached_bytes() -> free bytes held for reuse"},
     {"set_num_threads", py_set_num_threads, METH_VARARGS, "set_num_threads(n)"},
     {"get_num_threads", py_get_num_threads, METH_NOARGS, "get_num_threads() -> n"},
     {"isa", py_isa, METH_NOARGS, "isa() -> the instruction set the kernels use"},
@@ -180,7 +184,7 @@ PyMODINIT_FUNC PyInit__native(void)
 {
     choose_isa();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddFunctions(m, convnet_ops_methods) < 0) {
+    if (m && (PyModule_AddFunctions(m, convnet_ops_methods) < 0 || alloc_init(m) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

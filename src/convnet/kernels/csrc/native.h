@@ -19,6 +19,10 @@
 typedef void (*tile_fn)(long kc, const float *a, const float *b, const ptrdiff_t *boff,
                         float *c, long ldc, int accumulate);
 
+/* The tile kernel with A read from MR row pointers: a[r][k]. */
+typedef void (*tile_rows_fn)(long kc, const float *const *a, const float *b, const ptrdiff_t *boff,
+                             float *c, long ldc, int accumulate);
+
 /* Twelve dot products at once: out[3*i + j] = sum over k < len of a[i][k] * b[j][k]. */
 typedef void (*dots_fn)(long len, const float *const a[4], const float *const b[3], float out[12]);
 
@@ -34,6 +38,7 @@ typedef struct {
     const char *name;
     int nr;            /* columns of a tile: two vectors */
     tile_fn tile;
+    tile_rows_fn tile_rows;
     dots_fn dots;
     taps_fn taps;
     tapdots_fn tapdots;
