@@ -30,6 +30,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 class Add(Function):
     def forward(self, a: Any, b: Any) -> np.ndarray:
         self.shapes = np.shape(a), np.shape(b)
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype:
+            return kernels.active().add(a, b)           # a residual connection, say
         return np.add(a, b)
 
     def backward(self, g: np.ndarray) -> tuple:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import kernels
 from .grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
@@ -149,10 +150,10 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
                 key = id(parent)
                 if parent._grad_fn is None:
                     prev = leaves.get(key)
-                    leaves[key] = (parent, pg if prev is None else prev[1] + pg)
+                    leaves[key] = (parent, pg if prev is None else _sum(prev[1], pg))
                 else:
                     prev_g = pending.get(key)
-                    pending[key] = pg if prev_g is None else prev_g + pg
+                    pending[key] = pg if prev_g is None else _sum(prev_g, pg)
             if not retain_graph:
                 fn.__dict__.clear()  # free saved arrays and the links to the inputs
     handed: set[int] = set()
@@ -165,6 +166,13 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
             leaf.grad = Tensor(g)
         else:
             leaf.grad = Tensor((leaf.grad.data + g).astype(leaf.dtype, copy=False))
+
+
+def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two gradients of one tensor added (its uses' contributions), by the kernels when they can."""
+    if a.shape == b.shape and a.dtype == b.dtype:
+        return kernels.active().add(a, b)
+    return a + b
 
 
 def _run_hooks(t: Tensor, g: np.ndarray) -> np.ndarray:

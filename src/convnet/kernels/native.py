@@ -9,6 +9,7 @@ kernels, which say so in `record_paths`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from .geometry import ConvGeometry, PoolGeometry
 NAME = "native"
 ALL = 1 << 20                         # "all the pool's threads": the C side clamps it
 GRID, DEPTHWISE = 0, 1                # the C side's path numbers (csrc/conv.h)
-MAX_PHASES, MAX_TAPS = 64, 1024       # the C kernels' limits (csrc/conv.h)
+MAX_PHASES, MAX_TAPS, MAX_ROWS = 64, 1024, 24000   # the C kernels' limits (csrc/conv.h)
 f32 = np.dtype(np.float32)
 CACHED_FROM = 1 << 16                 # outputs of at least this many bytes use the cache
 
@@ -44,7 +45,7 @@ def empty(shape: tuple[int, ...], dtype: Any = f32) -> np.ndarray:
     kernels' cache of freed blocks (csrc/alloc.c), already mapped: a training step then
     reuses the memory of the step before instead of faulting in fresh pages."""
     dtype = np.dtype(dtype)
-    count = int(np.prod(shape))
+    count = math.prod(shape) if isinstance(shape, tuple) else int(shape)
     if count * dtype.itemsize < CACHED_FROM:
         return np.empty(shape, dtype=dtype)
     return np.frombuffer(_c.empty(count * dtype.itemsize), dtype=dtype, count=count).reshape(shape)
@@ -72,9 +73,10 @@ def conv_paths(g: ConvGeometry) -> tuple[str, str]:
     kernel per channel: shifted multiply-adds). Kernel gradient: "gemm" (a product, from 16
     output channels per group), "dots" (dot products, fewer channels) or "depthwise".
     "reference" for what the C kernels do not take (strides beyond 8 x 8, more than 1024
-    taps); float64 goes there too.
+    taps, more than 24,000 channels per group); float64 goes there too.
     """
-    if g.stride[0] * g.stride[1] > MAX_PHASES or g.kernel[0] * g.kernel[1] > MAX_TAPS:
+    if (g.stride[0] * g.stride[1] > MAX_PHASES or g.kernel[0] * g.kernel[1] > MAX_TAPS
+            or max(g.in_channels, g.out_channels) // g.groups > MAX_ROWS):
         return "reference", "reference"
     forward, weight = _c.conv_path(g.as_ints())
     if forward == DEPTHWISE:
@@ -159,6 +161,16 @@ def avg_pool2d_backward(gy: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -
     _c.avg_pool2d_backward(_c32(gy), _c32(np.broadcast_to(divisors, g.out_size)), gx, g.as_ints(), ALL)
     note("avg_pool2d_backward", NAME)
     return gx
+
+
+# ------------------------------------------------------------------ elementwise
+def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if not _native(a, b) or a.shape != b.shape:
+        return reference.add(a, b)
+    out = empty(a.shape)
+    _c.add(_c32(a), _c32(b), out, ALL)
+    note("add", NAME)
+    return out
 
 
 # ------------------------------------------------------------------ activations

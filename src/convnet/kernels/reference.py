@@ -153,6 +153,12 @@ def avg_pool2d_backward(gy: np.ndarray, g: PoolGeometry, divisors: np.ndarray) -
     return out[:, :, t:t + g.in_size[0], l:l + g.in_size[1]]
 
 
+# ------------------------------------------------------------------ elementwise
+def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b (residual connections; gradients arriving at a tensor from several uses)."""
+    return np.add(a, b)
+
+
 # ------------------------------------------------------------------ activations
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0)."""
@@ -307,7 +313,7 @@ def _noted(name: str, fn: Any) -> Any:
     return call
 
 
-PRIMITIVES = ("conv2d", "conv2d_input_grad", "conv2d_weight_grad", "channel_sum", "max_pool2d",
+PRIMITIVES = ("conv2d", "conv2d_input_grad", "conv2d_weight_grad", "channel_sum", "add", "max_pool2d",
               "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward", "relu", "relu_backward",
               "batch_norm_stats", "affine_channels", "batch_norm_backward", "linear", "linear_input_grad",
               "linear_weight_grad", "cross_entropy", "cross_entropy_backward", "sgd_step", "adam_step")

@@ -155,41 +155,70 @@ static void tap_offsets(const conv_geom *g, const grid_t *z, long nc, ptrdiff_t 
                 off[k++] = c * z->chan + tap_phase(g, i, j) * z->plane + tap_shift(g, z, i, j);
 }
 
+/* How m rows are cut into tiles: tiles of MR (6) rows, and at the end one or two of 4, so
+ * that no more than one row is padding (16 = 6 + 6 + 4, 32 = 6*4 + 4 + 4). Returns the
+ * count; heights[t] is 4 or 6, and tile t starts at the sum of the heights before it. */
+static long row_tiles(long m, int *heights)
+{
+    long six = m / MR_, rest = m % MR_, n = 0;
+    if (rest == 5) { six++; rest = 0; }
+    if ((rest == 1 || rest == 2) && six > 0) { six--; rest += MR_; }   /* 7 or 8 rows: 4 + 4 */
+    for (long t = 0; t < six; t++) heights[n++] = MR_;
+    while (rest > 0) { heights[n++] = 4; rest -= 4; }
+    return n;
+}
+
+/* Rows [0, m) when tiled (padding rows included): the size of a packed A, per k, and of acc. */
+static long tiled_rows(long m)
+{
+    int h[MAX_TILES];
+    long n = row_tiles(m, h), rows = 0;
+    for (long t = 0; t < n; t++) rows += h[t];
+    return rows;
+}
+
 /* Pack rows [0, m) of a row-major matrix (m x k, row stride lda; with transposed, element
- * (r, kk) is src[kk*lda + r]) into MR-row tiles: dst[(t*k + kk)*MR + r], zero rows past m. */
+ * (r, kk) is src[kk*lda + r]) into tiles (row_tiles): a tile of h rows starting at row r0 is
+ * at dst + r0*k, element (kk, r) at [kk*h + r]; rows past m are zero. */
 void pack_rows(const float *src, long m, long k, long lda, int transposed, float *dst)
 {
-    long tiles = ceil_div(m, MR_);
-    for (long t = 0; t < tiles; t++) {
-        float *d = dst + t * k * MR_;
-        for (long r = 0; r < MR_; r++) {
-            long row = t * MR_ + r;
+    int heights[MAX_TILES];
+    long tiles = row_tiles(m, heights);
+    for (long t = 0, r0 = 0; t < tiles; r0 += heights[t], t++) {
+        long h = heights[t];
+        float *d = dst + r0 * k;
+        for (long r = 0; r < h; r++) {
+            long row = r0 + r;
             if (row >= m)
-                for (long kk = 0; kk < k; kk++) d[kk * MR_ + r] = 0.0f;
+                for (long kk = 0; kk < k; kk++) d[kk * h + r] = 0.0f;
             else if (!transposed)
-                for (long kk = 0; kk < k; kk++) d[kk * MR_ + r] = src[row * lda + kk];
+                for (long kk = 0; kk < k; kk++) d[kk * h + r] = src[row * lda + kk];
             else
-                for (long kk = 0; kk < k; kk++) d[kk * MR_ + r] = src[kk * lda + row];
+                for (long kk = 0; kk < k; kk++) d[kk * h + r] = src[kk * lda + row];
         }
     }
 }
 
 /* ------------------------------------------------------------------ the panel product */
-/* acc[row][lane] (row stride NC) = A (m rows in MR tiles, k long) . B, where B's row kk
- * for the panel's positions q0 .. q0 + npanel is base + boff[kk] + q0 .. */
+/* acc[row][lane] (row stride NC) = A (m rows packed by pack_rows, k long) . B, where B's row
+ * kk for the panel's positions q0 .. q0 + npanel is base + boff[kk] + q0 .. */
 static void panel_product(const float *a, long m, long k, const float *base, const ptrdiff_t *boff,
                           long q0, long npanel, float *acc)
 {
     const isa_t *I = isa;
-    long nr = I->nr, ns = ceil_div(npanel, nr), tiles = ceil_div(m, MR_);
+    int heights[MAX_TILES];
+    long nr = I->nr, ns = ceil_div(npanel, nr), tiles = row_tiles(m, heights);
     for (long k0 = 0; k0 < k; k0 += KC) {
         long kc = lmin(KC, k - k0);
-        for (long t0 = 0; t0 < tiles; t0 += MC / MR_) {
-            long t1 = lmin(tiles, t0 + MC / MR_);
+        for (long t0 = 0, r0 = 0; t0 < tiles;) {         /* blocks of about MC rows */
+            long t1 = t0, r1 = r0;
+            while (t1 < tiles && (t1 == t0 || r1 - r0 + heights[t1] <= MC)) r1 += heights[t1++];
             for (long s = 0; s < ns; s++)
-                for (long t = t0; t < t1; t++)
-                    I->tile(kc, a + (t * k + k0) * MR_, base + q0 + s * nr, boff + k0,
-                            acc + t * MR_ * NC + s * nr, NC, k0 > 0);
+                for (long t = t0, r = r0; t < t1; r += heights[t], t++)
+                    (heights[t] == MR_ ? I->tile : I->tile4)(kc, a + r * k + k0 * heights[t], base + q0 + s * nr,
+                                                          boff + k0, acc + r * NC + s * nr, NC, k0 > 0);
+            t0 = t1;
+            r0 = r1;
         }
     }
 }
@@ -254,11 +283,11 @@ static void forward_task(void *vctx, int tid, int nt)
     const conv_geom *g = F->g;
     const grid_t *z = &F->z;
     long cg = cg_(g), og = og_(g), kd = kd_(g), P = npos_(g), nflat = nflat_(g, z);
-    long panels = ceil_div(nflat, NC), lo, hi, slack = NC + MAX_NR, tiles = ceil_div(og, MR_);
+    long panels = ceil_div(nflat, NC), lo, hi, slack = NC + MAX_NR, rows = tiled_rows(og);
     share(g->n * g->g * panels, tid, nt, &lo, &hi);
     if (lo >= hi)
         return;
-    float *acc = scratch(tid, 0, tiles * MR_ * NC);
+    float *acc = scratch(tid, 0, rows * NC);
     float *grid = scratch(tid, 1, cg * z->chan + slack);
     posmap pm = {z->wz, 0, 0, g->ow};
     seg sg[NC];
@@ -270,7 +299,7 @@ static void forward_task(void *vctx, int tid, int nt)
             cur = img;
         }
         long q1 = lmin(nflat, q0 + NC);
-        panel_product(F->ap + gi * tiles * kd * MR_, og, kd, grid, F->off, q0, q1 - q0, acc);
+        panel_product(F->ap + gi * rows * kd, og, kd, grid, F->off, q0, q1 - q0, acc);
         store_rows(acc, og, sg, segments(&pm, q0, q1, sg), F->y + (n * g->o + gi * og) * P, P,
                    F->bias ? F->bias + gi * og : NULL, F->relu);
     }
@@ -306,11 +335,13 @@ static void depthwise_forward_task(void *vctx, int tid, int nt)
 int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias,
                  float *y, int relu, int nt)
 {
+    if (og_(g) > MAX_ROWS || cg_(g) > MAX_ROWS)
+        return -2;
     fwd_ctx F = {g, grid_of(g), x, w, bias, NULL, y, relu, NULL};
-    long kd = kd_(g), og = og_(g), tiles = ceil_div(og, MR_);
+    long kd = kd_(g), og = og_(g), rows = tiled_rows(og);
     int path = conv_path(g);
     ptrdiff_t *off = malloc(sizeof(ptrdiff_t) * kd);
-    float *ap = path == CONV_GRID ? malloc(sizeof(float) * g->g * tiles * kd * MR_) : NULL;
+    float *ap = path == CONV_GRID ? malloc(sizeof(float) * g->g * rows * kd) : NULL;
     if (!off || (path == CONV_GRID && !ap)) { free(off); free(ap); return -1; }
     tap_offsets(g, &F.z, path == CONV_DEPTHWISE ? 1 : cg_(g), off);
     F.off = off;
@@ -318,7 +349,7 @@ int conv_forward(const conv_geom *g, const float *x, const float *w, const float
         pool_run(depthwise_forward_task, &F, nt);
     } else {
         for (long gi = 0; gi < g->g; gi++)
-            pack_rows(w + gi * og * kd, og, kd, kd, 0, ap + gi * tiles * kd * MR_);
+            pack_rows(w + gi * og * kd, og, kd, kd, 0, ap + gi * rows * kd);
         F.ap = ap;
         pool_run(forward_task, &F, nt);
     }
@@ -360,7 +391,7 @@ static void dx_task(void *vctx, int tid, int nt)
     const dx_ctx *D = vctx;
     const conv_geom *g = D->g;
     const grid_t *z = &D->z;
-    long cg = cg_(g), og = og_(g), P = npos_(g), tiles = ceil_div(cg, MR_), lo, hi;
+    long cg = cg_(g), og = og_(g), P = npos_(g), rows = tiled_rows(cg), lo, hi;
     int stride1 = z->phases == 1;
     /* stride 1: only the grid pixels that are image pixels, straight into dx; else whole planes */
     long qlo = stride1 ? g->pt * z->wz + g->pl : 0;
@@ -370,7 +401,7 @@ static void dx_task(void *vctx, int tid, int nt)
     share(units, tid, nt, &lo, &hi);
     if (lo >= hi)
         return;
-    float *acc = scratch(tid, 0, tiles * MR_ * NC);
+    float *acc = scratch(tid, 0, rows * NC);
     float *grid = scratch(tid, 1, og * D->L);
     float *dz = stride1 ? NULL : scratch(tid, 2, cg * z->chan);
     posmap pm = stride1 ? (posmap){z->wz, g->pt, g->pl, g->w} : (posmap){z->wz, 0, 0, z->wz};
@@ -385,7 +416,7 @@ static void dx_task(void *vctx, int tid, int nt)
         float *dst = D->dx + (n * g->c + gi * cg) * g->h * g->w;
         if (stride1) {
             long q0 = qlo + (u % panels) * NC, q1 = lmin(qhi, q0 + NC), k = og * D->ntap[0];
-            panel_product(D->ap[0] + gi * tiles * k * MR_, cg, k, grid, D->boff[0], q0, q1 - q0, acc);
+            panel_product(D->ap[0] + gi * rows * k, cg, k, grid, D->boff[0], q0, q1 - q0, acc);
             store_rows(acc, cg, sg, segments(&pm, q0, q1, sg), dst, g->h * g->w, NULL, 0);
             continue;
         }
@@ -394,7 +425,7 @@ static void dx_task(void *vctx, int tid, int nt)
             long k = og * D->ntap[f];
             for (long q0 = 0; q0 < z->plane; q0 += NC) {
                 long q1 = lmin(z->plane, q0 + NC);
-                panel_product(D->ap[f] + gi * tiles * k * MR_, cg, k, grid, D->boff[f], q0, q1 - q0, acc);
+                panel_product(D->ap[f] + gi * rows * k, cg, k, grid, D->boff[f], q0, q1 - q0, acc);
                 store_rows(acc, cg, sg, segments(&pm, q0, q1, sg), dz + D->ph[f] * z->plane, z->chan, NULL, 0);
             }
         }
@@ -447,14 +478,14 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
     D.dy = dy;
     D.w = w;
     D.dx = dx;
-    long cg = cg_(g), og = og_(g), kd = kd_(g), kk = kk_(g), tiles = ceil_div(cg, MR_);
-    if (D.z.phases > MAX_PHASES || kk > MAX_TAPS)
+    long cg = cg_(g), og = og_(g), kd = kd_(g), kk = kk_(g), rows_c = tiled_rows(cg);
+    if (D.z.phases > MAX_PHASES || kk > MAX_TAPS || og > MAX_ROWS || cg > MAX_ROWS)
         return -2;
     D.margin = tap_shift(g, &D.z, g->kh - 1, g->kw - 1);
     D.L = D.margin + D.z.plane + NC + MAX_NR;
     long rows = dwise ? 1 : og;
     /* one allocation: per phase, the packed kernel, the offsets and the tap indices */
-    float *ap = dwise ? NULL : malloc(sizeof(float) * g->g * tiles * MR_ * og * kk);
+    float *ap = dwise ? NULL : malloc(sizeof(float) * g->g * rows_c * og * kk);
     ptrdiff_t *boff = malloc(sizeof(ptrdiff_t) * rows * kk);
     long *tapidx = malloc(sizeof(long) * kk);
     float *wt = dwise ? NULL : malloc(sizeof(float) * cg * og * kk);
@@ -484,10 +515,10 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
                     for (long o = 0; o < og; o++)
                         for (long t = 0; t < nt_; t++)
                             wt[(c * og + o) * nt_ + t] = wg[o * kd + c * kk + idx[t]];
-                pack_rows(wt, cg, og * nt_, og * nt_, 0, a + gi * tiles * og * nt_ * MR_);
+                pack_rows(wt, cg, og * nt_, og * nt_, 0, a + gi * rows_c * og * nt_);
             }
             D.ap[f] = a;
-            used_ap += g->g * tiles * og * nt_ * MR_;
+            used_ap += g->g * rows_c * og * nt_;
         }
         used_taps += nt_;
     }

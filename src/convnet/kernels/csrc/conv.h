@@ -21,11 +21,13 @@ enum { CONV_GRID = 0, CONV_DEPTHWISE = 1, CONV_DOTS = 2 };
 #define MAX_TAPS 1024       /* kernels up to KH*KW = 1024 (depthwise) */
 #define DW_GEMM_CHANNELS 16 /* kernel gradients as products from this many channels per group */
 #define MR_ TILE_ROWS
+#define MAX_TILES 4096     /* tiles of a product's rows */
+#define MAX_ROWS 24000     /* channels per group the native kernels take (at most 6 * MAX_TILES) */
 
 int conv_path(const conv_geom *g);
 int conv_weight_grad_path(const conv_geom *g);
 /* Each returns the path it took, -1 if memory ran out, -2 if the geometry is beyond the
- * limits above. nt: threads to use. */
+ * limits above (the Python side sends those to the reference kernels). nt: threads to use. */
 int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias,
                  float *y, int relu, int nt);
 int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *dx, int nt);

@@ -40,6 +40,33 @@ static void tile(long kc, const float *restrict a, const float *restrict b,
 #undef PUT
 }
 
+/* The same for a tile of 4 rows (a packed 4 per k): the last tiles of a matrix whose row
+ * count is not a multiple of 6, so that 16 or 32 rows need no padding. */
+static void tile4(long kc, const float *restrict a, const float *restrict b,
+                  const ptrdiff_t *restrict boff, float *restrict c, long ldc, int accumulate)
+{
+    vf c00 = VZERO(), c01 = VZERO(), c10 = VZERO(), c11 = VZERO();
+    vf c20 = VZERO(), c21 = VZERO(), c30 = VZERO(), c31 = VZERO();
+    for (long k = 0; k < kc; k++) {
+        const float *bk = b + boff[k];
+        vf b0 = VLOAD(bk), b1 = VLOAD(bk + W), x;
+        x = VSET1(a[0]); c00 = VFMA(x, b0, c00); c01 = VFMA(x, b1, c01);
+        x = VSET1(a[1]); c10 = VFMA(x, b0, c10); c11 = VFMA(x, b1, c11);
+        x = VSET1(a[2]); c20 = VFMA(x, b0, c20); c21 = VFMA(x, b1, c21);
+        x = VSET1(a[3]); c30 = VFMA(x, b0, c30); c31 = VFMA(x, b1, c31);
+        a += 4;
+    }
+#define PUT(r, v0, v1)                                                          \
+    do {                                                                        \
+        float *cr = c + (r) * ldc;                                              \
+        if (accumulate) { v0 = VADD(VLOAD(cr), v0); v1 = VADD(VLOAD(cr + W), v1); } \
+        VSTORE(cr, v0);                                                         \
+        VSTORE(cr + W, v1);                                                     \
+    } while (0)
+    PUT(0, c00, c01); PUT(1, c10, c11); PUT(2, c20, c21); PUT(3, c30, c31);
+#undef PUT
+}
+
 /* The same product with A read in place from MR rows (row r, column k at a[r][k]) instead
  * of a packed tile: for the kernel gradient, whose A rows are runs of the image grid. */
 static void tile_rows(long kc, const float *const *restrict a, const float *restrict b,
@@ -141,4 +168,4 @@ static void tapdots(long len, const float *restrict a, const float *restrict bas
     }
 }
 
-const isa_t ISA_NAME = {ISA_LABEL, NR, tile, tile_rows, dots, taps, tapdots};
+const isa_t ISA_NAME = {ISA_LABEL, NR, tile, tile4, tile_rows, dots, taps, tapdots};

@@ -38,6 +38,7 @@ typedef struct {
     const char *name;
     int nr;            /* columns of a tile: two vectors */
     tile_fn tile;
+    tile_fn tile4;     /* the same with 4 rows */
     tile_rows_fn tile_rows;
     dots_fn dots;
     taps_fn taps;

@@ -52,6 +52,20 @@ void op_relu_backward(const float *gy, const float *y, float *gx, long len, int 
     parallel_for(len, ELEM_GRAIN, nt, relu_backward_range, &E);
 }
 
+/* ------------------------------------------------------------------ add */
+static void add_range(void *v, long lo, long hi)
+{
+    const ew_ctx *E = v;
+    for (long i = lo; i < hi; i++)
+        E->out[i] = E->a[i] + E->b[i];
+}
+
+void op_add(const float *a, const float *b, float *out, long len, int nt)
+{
+    ew_ctx E = {a, b, out};
+    parallel_for(len, ELEM_GRAIN, nt, add_range, &E);
+}
+
 /* ------------------------------------------------------------------ sums in double */
 /* Four partial sums over the run, added pairwise at the end: a fixed order. */
 static double row_sum(const float *x, long m)

@@ -46,6 +46,7 @@ static inline void parallel_for(long n, long grain, int nt, range_fn fn, void *c
 
 /* ---- activations -------------------------------------------------------------------- */
 void op_relu(const float *x, float *y, long len, int nt);
+void op_add(const float *a, const float *b, float *out, long len, int nt);
 void op_relu_backward(const float *gy, const float *y, float *gx, long len, int nt);
 
 /* ---- reductions over channels ------------------------------------------------------- */

@@ -73,6 +73,22 @@ static PyObject *py_relu_backward(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *py_add(PyObject *self, PyObject *args)
+{
+    PyObject *oa, *ob, *oout;
+    int nt;
+    if (!PyArg_ParseTuple(args, "OOOi", &oa, &ob, &oout, &nt)) return NULL;
+    buf b[3];
+    memset(b, 0, sizeof b);
+    if (get(oa, &b[0], "a", -1, 'f', 0, 0) < 0
+        || get(ob, &b[1], "b", items(&b[0]), 'f', 0, 0) < 0
+        || get(oout, &b[2], "out", items(&b[0]), 'f', 1, 0) < 0)
+        FAIL(b, 3);
+    RUN(op_add(F32(b[0]), F32(b[1]), F32(b[2]), items(&b[0]), threads(nt)));
+    release(b, 3);
+    Py_RETURN_NONE;
+}
+
 /* ---------------------------------------------------------------- channel sums */
 static PyObject *py_channel_sum(PyObject *self, PyObject *args)
 {
@@ -467,6 +483,7 @@ static PyObject *py_matmul(PyObject *self, PyObject *args)
 PyMethodDef convnet_ops_methods[] = {
     {"relu", py_relu, METH_VARARGS, "relu(x, out, threads): out = x where x > 0 or NaN, else 0 (out may be x)"},
     {"relu_backward", py_relu_backward, METH_VARARGS, "relu_backward(grad, y, grad_input, threads)"},
+    {"add", py_add, METH_VARARGS, "add(a, b, out, threads): out = a + b"},
     {"channel_sum", py_channel_sum, METH_VARARGS, "channel_sum(g, n, c, m, out): out[c] = sum of g viewed as (n, c, m) over n and m"},
     {"max_pool2d", py_max_pool2d, METH_VARARGS, "max_pool2d(x, geometry, out, indices, threads)"},
     {"max_pool2d_backward", py_max_pool2d_backward, METH_VARARGS, "max_pool2d_backward(grad, indices, grad_input, geometry, threads)"},
