@@ -120,7 +120,7 @@ def channel_sum(gy: np.ndarray) -> np.ndarray:
         return reference.channel_sum(gy)
     n, c = gy.shape[:2]
     out = empty(c, f32)
-    _c.channel_sum(_c32(gy), n, c, gy.size // max(n * c, 1), out)
+    _c.channel_sum(_c32(gy), n, c, gy.size // max(n * c, 1), out, ALL)
     note("channel_sum", NAME)
     return out
 
@@ -171,6 +171,15 @@ def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     _c.add(_c32(a), _c32(b), out, ALL)
     note("add", NAME)
     return out
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, seed: int, dtype: Any) -> np.ndarray:
+    if np.dtype(dtype) != f32:
+        return reference.dropout_mask(shape, p, seed, dtype)
+    mask = empty(shape)
+    _c.dropout_mask(mask, seed, reference.dropout_threshold(p), reference.dropout_scale(p), ALL)
+    note("dropout_mask", NAME)
+    return mask
 
 
 # ------------------------------------------------------------------ activations

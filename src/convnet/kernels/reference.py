@@ -159,6 +159,33 @@ def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.add(a, b)
 
 
+def dropout_threshold(p: float) -> int:
+    """Element i is kept when its 24-bit hash is at least p * 2^24."""
+    return min(int(np.ceil(p * (1 << 24))), 1 << 24)
+
+
+def dropout_scale(p: float) -> float:
+    return 0.0 if p >= 1.0 else 1.0 / (1.0 - p)
+
+
+def _mix32(x: np.ndarray) -> np.ndarray:
+    x = x ^ (x >> np.uint32(16))
+    x = x * np.uint32(0x7FEB352D)
+    x = x ^ (x >> np.uint32(15))
+    x = x * np.uint32(0x846CA68B)
+    return x ^ (x >> np.uint32(16))
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, seed: int, dtype: Any) -> np.ndarray:
+    """Dropout's multiplier per element: 1/(1 - p) where kept, 0 where dropped. Element i is
+    kept when a hash of (seed, i) reaches the threshold, so the mask is the same whoever
+    draws it, element by element (the native kernels compute the same hash)."""
+    i = np.arange(int(np.prod(shape)), dtype=np.uint32)
+    u = _mix32(_mix32(i ^ np.uint32(seed & 0xFFFFFFFF)) + np.uint32(seed >> 32)) >> np.uint32(8)
+    scale = np.asarray(dropout_scale(p), dtype=dtype)
+    return np.where(u >= dropout_threshold(p), scale, np.zeros((), dtype)).astype(dtype).reshape(shape)
+
+
 # ------------------------------------------------------------------ activations
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0)."""
@@ -313,7 +340,7 @@ def _noted(name: str, fn: Any) -> Any:
     return call
 
 
-PRIMITIVES = ("conv2d", "conv2d_input_grad", "conv2d_weight_grad", "channel_sum", "add", "max_pool2d",
+PRIMITIVES = ("conv2d", "conv2d_input_grad", "conv2d_weight_grad", "channel_sum", "add", "dropout_mask", "max_pool2d",
               "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward", "relu", "relu_backward",
               "batch_norm_stats", "affine_channels", "batch_norm_backward", "linear", "linear_input_grad",
               "linear_weight_grad", "cross_entropy", "cross_entropy_backward", "sgd_step", "adam_step")

@@ -40,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KC 256          /* reduction block */
+#define KC 384          /* the longest reduction block (split evenly: 576 is 2 x 288) */
 #define NC 128          /* positions per panel (a multiple of every NR) */
 #define MC 240          /* rows per block (a multiple of MR) */
 #define QB 2048         /* positions per block of the kernel-gradient dot products */
@@ -208,8 +208,9 @@ static void panel_product(const float *a, long m, long k, const float *base, con
     const isa_t *I = isa;
     int heights[MAX_TILES];
     long nr = I->nr, ns = ceil_div(npanel, nr), tiles = row_tiles(m, heights);
-    for (long k0 = 0; k0 < k; k0 += KC) {
-        long kc = lmin(KC, k - k0);
+    long blocks = ceil_div(k, KC);                       /* the reduction in equal blocks */
+    for (long b = 0; b < blocks; b++) {
+        long k0 = k * b / blocks, kc = k * (b + 1) / blocks - k0;
         for (long t0 = 0, r0 = 0; t0 < tiles;) {         /* blocks of about MC rows */
             long t1 = t0, r1 = r0;
             while (t1 < tiles && (t1 == t0 || r1 - r0 + heights[t1] <= MC)) r1 += heights[t1++];

@@ -168,4 +168,22 @@ static void tapdots(long len, const float *restrict a, const float *restrict bas
     }
 }
 
-const isa_t ISA_NAME = {ISA_LABEL, NR, tile, tile4, tile_rows, dots, taps, tapdots};
+/* Dropout's mask for elements [lo, hi): scale where a hash of (seed, index) reaches the
+ * threshold, else 0 (written here so that the 32-bit multiplies vectorise). */
+static inline uint32_t mix32(uint32_t x)
+{
+    x ^= x >> 16; x *= 0x7feb352dU;
+    x ^= x >> 15; x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static void dropout_mask(float *mask, long lo, long hi, uint32_t s0, uint32_t s1, uint32_t threshold, float scale)
+{
+    for (long i = lo; i < hi; i++) {
+        uint32_t u = mix32(mix32((uint32_t)i ^ s0) + s1) >> 8;
+        mask[i] = u >= threshold ? scale : 0.0f;
+    }
+}
+
+const isa_t ISA_NAME = {ISA_LABEL, NR, tile, tile4, tile_rows, dots, taps, tapdots, dropout_mask};

@@ -43,6 +43,7 @@ typedef struct {
     dots_fn dots;
     taps_fn taps;
     tapdots_fn tapdots;
+    void (*dropout_mask)(float *mask, long lo, long hi, uint32_t s0, uint32_t s1, uint32_t threshold, float scale);
 } isa_t;
 
 #define TILE_ROWS 6    /* MR, the same for every instruction set */

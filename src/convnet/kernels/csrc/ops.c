@@ -9,6 +9,7 @@
 #include "ops.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,26 +126,44 @@ static void row_gsums(const float *gy, const float *x, long m, double mu, double
 
 /* out[c] = sum over images and positions: image by image, each run summed by row_sum (for
  * m == 1, one add per image). One thread: bias gradients are small next to their layers. */
-void op_channel_sum(const float *g, long n, long c, long m, float *out)
+typedef struct { const float *g; long n, c, m; float *out; } csum_ctx;
+
+/* Channels [lo, hi): each summed over the images in order, each image's run by row_sum. */
+static void channel_sum_range(void *v, long lo, long hi)
 {
-    double *acc = calloc(c > 0 ? c : 1, sizeof(double));
-    if (!acc) {             /* no memory for the accumulators: one channel at a time */
-        for (long cc = 0; cc < c; cc++) {
-            double s = 0.0;
-            for (long i = 0; i < n; i++) s += row_sum(g + (i * c + cc) * m, m);
-            out[cc] = (float)s;
+    const csum_ctx *C = v;
+    for (long cc = lo; cc < hi; cc++) {
+        double s = 0.0;
+        for (long i = 0; i < C->n; i++) {
+            const float *run = C->g + (i * C->c + cc) * C->m;
+            s += C->m == 1 ? (double)run[0] : row_sum(run, C->m);
         }
-        return;
+        C->out[cc] = (float)s;
     }
-    for (long i = 0; i < n; i++) {
-        const float *gi = g + i * c * m;
-        if (m == 1)
-            for (long cc = 0; cc < c; cc++) acc[cc] += gi[cc];
-        else
-            for (long cc = 0; cc < c; cc++) acc[cc] += row_sum(gi + cc * m, m);
-    }
-    for (long cc = 0; cc < c; cc++) out[cc] = (float)acc[cc];
-    free(acc);
+}
+
+void op_channel_sum(const float *g, long n, long c, long m, float *out, int nt)
+{
+    csum_ctx C = {g, n, c, m, out};
+    long per = n * m > 0 ? n * m : 1;            /* values per channel */
+    parallel_for(c, lmax(1, ELEM_GRAIN / per), nt, channel_sum_range, &C);
+}
+
+/* ------------------------------------------------------------------ dropout */
+/* A hash of (seed, element index) per element (kernels_isa.h), the same whichever thread
+ * draws it and in whatever order; the reference kernels compute the same hash. */
+typedef struct { uint32_t s0, s1, threshold; float scale; float *mask; } drop_ctx;
+
+static void dropout_range(void *v, long lo, long hi)
+{
+    const drop_ctx *D = v;
+    isa->dropout_mask(D->mask, lo, hi, D->s0, D->s1, D->threshold, D->scale);
+}
+
+void op_dropout_mask(float *mask, long len, uint64_t seed, uint32_t threshold, float scale, int nt)
+{
+    drop_ctx D = {(uint32_t)seed, (uint32_t)(seed >> 32), threshold, scale, mask};
+    parallel_for(len, ELEM_GRAIN, nt, dropout_range, &D);
 }
 
 /* ------------------------------------------------------------------ pooling */

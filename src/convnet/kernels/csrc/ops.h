@@ -50,7 +50,9 @@ void op_add(const float *a, const float *b, float *out, long len, int nt);
 void op_relu_backward(const float *gy, const float *y, float *gx, long len, int nt);
 
 /* ---- reductions over channels ------------------------------------------------------- */
-void op_channel_sum(const float *g, long n, long c, long m, float *out);
+void op_channel_sum(const float *g, long n, long c, long m, float *out, int nt);
+/* mask[i] = scale where hash(seed, i) >> 8 >= threshold, else 0 (dropout; threshold = p * 2^24). */
+void op_dropout_mask(float *mask, long len, uint64_t seed, uint32_t threshold, float scale, int nt);
 
 /* ---- pooling ------------------------------------------------------------------------ */
 typedef struct {

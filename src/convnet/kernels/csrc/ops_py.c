@@ -94,14 +94,32 @@ static PyObject *py_channel_sum(PyObject *self, PyObject *args)
 {
     PyObject *og, *oout;
     Py_ssize_t n, c, m, total;
-    if (!PyArg_ParseTuple(args, "OnnnO", &og, &n, &c, &m, &oout)) return NULL;
+    int nt;
+    if (!PyArg_ParseTuple(args, "OnnnOi", &og, &n, &c, &m, &oout, &nt)) return NULL;
     COUNT("channel_sum", total, n, c, m);
     buf b[2];
     memset(b, 0, sizeof b);
     if (get(og, &b[0], "grad", total, 'f', 0, 0) < 0 || get(oout, &b[1], "out", c, 'f', 1, 0) < 0)
         FAIL(b, 2);
-    RUN(op_channel_sum(F32(b[0]), n, c, m, F32(b[1])));
+    RUN(op_channel_sum(F32(b[0]), n, c, m, F32(b[1]), threads(nt)));
     release(b, 2);
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_dropout_mask(PyObject *self, PyObject *args)
+{
+    PyObject *omask;
+    unsigned long long seed;
+    unsigned long threshold;
+    float scale;
+    int nt;
+    if (!PyArg_ParseTuple(args, "OKkfi", &omask, &seed, &threshold, &scale, &nt)) return NULL;
+    buf b[1];
+    memset(b, 0, sizeof b);
+    if (get(omask, &b[0], "mask", -1, 'f', 1, 0) < 0)
+        FAIL(b, 1);
+    RUN(op_dropout_mask(F32(b[0]), items(&b[0]), seed, (uint32_t)threshold, scale, threads(nt)));
+    release(b, 1);
     Py_RETURN_NONE;
 }
 
@@ -484,7 +502,8 @@ PyMethodDef convnet_ops_methods[] = {
     {"relu", py_relu, METH_VARARGS, "relu(x, out, threads): out = x where x > 0 or NaN, else 0 (out may be x)"},
     {"relu_backward", py_relu_backward, METH_VARARGS, "relu_backward(grad, y, grad_input, threads)"},
     {"add", py_add, METH_VARARGS, "add(a, b, out, threads): out = a + b"},
-    {"channel_sum", py_channel_sum, METH_VARARGS, "channel_sum(g, n, c, m, out): out[c] = sum of g viewed as (n, c, m) over n and m"},
+    {"channel_sum", py_channel_sum, METH_VARARGS, "channel_sum(g, n, c, m, out, threads): out[c] = sum of g viewed as (n, c, m) over n and m"},
+    {"dropout_mask", py_dropout_mask, METH_VARARGS, "dropout_mask(mask, seed, threshold, scale, threads): scale where kept, else 0"},
     {"max_pool2d", py_max_pool2d, METH_VARARGS, "max_pool2d(x, geometry, out, indices, threads)"},
     {"max_pool2d_backward", py_max_pool2d_backward, METH_VARARGS, "max_pool2d_backward(grad, indices, grad_input, geometry, threads)"},
     {"avg_pool2d", py_avg_pool2d, METH_VARARGS, "avg_pool2d(x, geometry, divisors, out, threads)"},

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import _ops
+from ... import _ops, kernels
 from ..._tensor import Tensor, _norm_dim
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
@@ -201,9 +201,8 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, op: str,
     float_arg(input, op)
     from ...random import default_generator
 
-    keep = default_generator().random(mask_shape, dtype=np.float32) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = keep.astype(input.dtype) * input.dtype.type(scale)   # kept units scaled by 1/(1-p)
+    seed = int(default_generator().integers(0, 1 << 63))     # one draw per call: reproducible
+    mask = kernels.active().dropout_mask(mask_shape, p, seed, input.dtype)  # 1/(1-p) kept, 0 dropped
     if inplace and _inplace_ok(input):
         input.data *= mask
         return input
