@@ -361,7 +361,7 @@ int conv_forward(const conv_geom *g, const float *x, const float *w, const float
 
 /* ------------------------------------------------------------------ input gradient */
 /* The output gradient of one image and group on a grid of rows L long: row o holds dY[o]
- * at margin + y*Wz + x, zeros elsewhere. Grid pixel q of a phase gathers, for each of the
+ * at margin + y*Wz + x, zeros elsewhere (L = margin + Hz*Wz). Grid pixel q of a phase gathers, for each of the
  * phase's taps, dYgrid[o][margin + q - shift(tap)]. */
 typedef struct {
     const conv_geom *g;
@@ -380,11 +380,17 @@ typedef struct {
 static void lay_out_grad(const dx_ctx *D, const float *src, long rows, float *grid)
 {
     const conv_geom *g = D->g;
-    long P = npos_(g);
-    memset(grid, 0, sizeof(float) * rows * D->L);
-    for (long o = 0; o < rows; o++)
-        for (long y = 0; y < g->oh; y++)
-            memcpy(grid + o * D->L + D->margin + y * D->z.wz, src + o * P + y * g->ow, sizeof(float) * g->ow);
+    long P = npos_(g), wz = D->z.wz, used = D->margin + g->oh * wz;
+    for (long o = 0; o < rows; o++) {
+        float *r = grid + o * D->L;
+        memset(r, 0, sizeof(float) * D->margin);
+        for (long y = 0; y < g->oh; y++) {
+            memcpy(r + D->margin + y * wz, src + o * P + y * g->ow, sizeof(float) * g->ow);
+            memset(r + D->margin + y * wz + g->ow, 0, sizeof(float) * (wz - g->ow));
+        }
+        memset(r + used, 0, sizeof(float) * (D->L - used));
+    }
+    memset(grid + rows * D->L, 0, sizeof(float) * MAX_NR);   /* the last tile's lanes may read past */
 }
 
 static void dx_task(void *vctx, int tid, int nt)
@@ -403,7 +409,7 @@ static void dx_task(void *vctx, int tid, int nt)
     if (lo >= hi)
         return;
     float *acc = scratch(tid, 0, rows * NC);
-    float *grid = scratch(tid, 1, og * D->L);
+    float *grid = scratch(tid, 1, og * D->L + MAX_NR);
     float *dz = stride1 ? NULL : scratch(tid, 2, cg * z->chan);
     posmap pm = stride1 ? (posmap){z->wz, g->pt, g->pl, g->w} : (posmap){z->wz, 0, 0, z->wz};
     seg sg[NC];
@@ -442,7 +448,7 @@ static void dx_depthwise_task(void *vctx, int tid, int nt)
     long P = npos_(g), kk = kk_(g), lo, hi;
     int stride1 = z->phases == 1;
     share(g->n * g->c, tid, nt, &lo, &hi);
-    float *grid = scratch(tid, 1, D->L);
+    float *grid = scratch(tid, 1, D->L + MAX_NR);
     float *dz = scratch(tid, 2, z->chan);
     float wsel[MAX_TAPS];
     for (long u = lo; u < hi; u++) {
@@ -483,7 +489,7 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
     if (D.z.phases > MAX_PHASES || kk > MAX_TAPS || og > MAX_ROWS || cg > MAX_ROWS)
         return -2;
     D.margin = tap_shift(g, &D.z, g->kh - 1, g->kw - 1);
-    D.L = D.margin + D.z.plane + NC + MAX_NR;
+    D.L = D.margin + D.z.plane;          /* a tile's lanes past a row read the next row's margin */
     long rows = dwise ? 1 : og;
     /* one allocation: per phase, the packed kernel, the offsets and the tap indices */
     float *ap = dwise ? NULL : malloc(sizeof(float) * g->g * rows_c * og * kk);
