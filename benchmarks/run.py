@@ -87,18 +87,25 @@ def layers_suite(rounds: int, threads: int, seconds: float, ceiling: float) -> l
     return rows
 
 
-def accuracy_suite(rounds: int, threads: int) -> list[dict[str, Any]]:
+def accuracy_suite(seeds: int, threads: int) -> list[dict[str, Any]]:
+    """Time to 99% MNIST test accuracy, per seed: both libraries from the same initial weights
+    and batch order (worker.time_to_99), alternating."""
     if not os.environ.get("CONVNET_DATA"):
         print("accuracy suite skipped: set CONVNET_DATA to a folder holding mnist/")
         return []
-    runs = alternate("accuracy", rounds, threads, 0)
     rows = []
-    for lib, results in runs.items():
-        times = [r["epochs"][-1]["seconds"] for r in results if r["epochs"][-1]["accuracy"] >= 0.99]
-        rows.append({"task": f"time_to_99:{lib}", "seconds": statistics.median(times) if times else None,
-                     "epochs": [len(r["epochs"]) for r in results],
-                     "final_accuracy": [r["epochs"][-1]["accuracy"] for r in results]})
-        print(rows[-1], flush=True)
+    for seed in range(seeds):
+        runs = {lib: worker(lib, f"accuracy:{seed}", threads, 0) for lib in ("convnet", "torch")}
+        row: dict[str, Any] = {"task": f"time_to_99:seed{seed}"}
+        for lib, result in runs.items():
+            last = result["epochs"][-1]
+            row[lib] = {"seconds": last["seconds"] if last["accuracy"] >= 0.99 else None,
+                        "epochs": len(result["epochs"]), "accuracy": last["accuracy"],
+                        "seconds_per_epoch": last["seconds"] / len(result["epochs"])}
+        reached = [row[lib]["seconds"] for lib in ("convnet", "torch")]
+        row["ratio"] = reached[1] / reached[0] if None not in reached else None
+        rows.append(row)
+        print(row, flush=True)
     return rows
 
 
@@ -130,7 +137,7 @@ def main() -> None:
     if args.suite in ("all", "layers"):
         results["layers"] = layers_suite(args.rounds, args.threads, args.seconds, ceilings["convnet"])
     if args.suite in ("all", "accuracy"):
-        results["accuracy"] = accuracy_suite(max(1, args.rounds - 1), args.threads)
+        results["accuracy"] = accuracy_suite(args.rounds, args.threads)
     if args.suite in ("all", "tiled"):
         run = worker("convnet", "tiled:3x4320x7680", args.threads, 0)
         results["tiled"] = run

@@ -91,9 +91,7 @@ int conv_weight_grad_path(const conv_geom *g)
 {
     if (depthwise_(g))
         return CONV_DEPTHWISE;
-    static long threshold = -1;
-    if (threshold < 0) threshold = getenv("DWT") ? atol(getenv("DWT")) : DW_GEMM_CHANNELS;
-    return og_(g) >= threshold ? CONV_GRID : CONV_DOTS;
+    return og_(g) >= DW_GEMM_CHANNELS ? CONV_GRID : CONV_DOTS;
 }
 
 /* Copy channels [0, nc) of x (nc x H x W) onto their grids in dst (nc x chan), zero where
