@@ -130,8 +130,9 @@ def native_conv_paths(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride
 def conv2d_path_samples(rng: np.random.Generator) -> list[Sample]:
     """Samples chosen per native path, at sizes that reach its blocking: several panels of
     positions (more than 128 flat positions), reductions longer than one block (more than
-    256 taps), more output channels than one block of rows (240), stride phases without
-    taps, groups, dilation and uneven padding."""
+    384 taps), more output channels than one block of rows (240), stride phases without
+    taps, groups, dilation, uneven padding, and batches large enough (16 images or more for
+    two threads) that the kernel gradient shares out images rather than taps."""
     specs = [  # n, c, h, w, o, (kh, kw), stride, padding, dilation, groups
         (2, 3, 9, 11, 5, (3, 3), 1, 1, 1, 1), (3, 2, 16, 14, 4, (3, 3), 1, 1, 1, 1),
         (2, 32, 10, 9, 8, (3, 3), 1, 1, 1, 1), (1, 6, 14, 14, 16, (5, 5), 1, 0, 1, 1),
@@ -148,6 +149,8 @@ def conv2d_path_samples(rng: np.random.Generator) -> list[Sample]:
         (2, 3, 8, 8, 3, (2, 3), (3, 2), ((1, 0), (0, 1)), 1, 3),
         (2, 3, 12, 12, 16, (3, 3), 2, 1, 1, 1), (1, 5, 9, 14, 24, (1, 3), (1, 2), (0, 1), 1, 1),
         (2, 4, 15, 15, 16, (7, 7), 2, 3, 1, 1),
+        (20, 3, 6, 7, 16, (3, 3), 1, 1, 1, 1), (17, 4, 7, 6, 20, (3, 3), 2, 1, 1, 2),   # many images per thread
+        (1, 48, 6, 6, 8, (3, 3), 1, 1, 1, 1), (1, 8, 6, 7, 48, (3, 3), 1, 1, 1, 1),     # two reduction blocks
     ]
     out = []
     for k, (n, c, h, w, o, kernel, stride, padding, dilation, groups) in enumerate(specs):

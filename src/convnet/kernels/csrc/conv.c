@@ -44,6 +44,7 @@
 #define NC 128          /* positions per panel (a multiple of every NR) */
 #define MC 240          /* rows per block (a multiple of MR) */
 #define QB 2048         /* positions per block of the kernel-gradient dot products */
+#define IMAGES_PER_THREAD 8   /* kernel gradient: images shared out from this many per thread */
 
 /* ------------------------------------------------------------------ geometry */
 static inline long cg_(const conv_geom *g) { return g->c / g->g; }
@@ -545,6 +546,8 @@ typedef struct {
     const ptrdiff_t *ident;      /* q*NR: the rows of a packed sliver */
     const float *zeros;          /* a row of zeros standing in for missing rows of a tile */
     long acc_size;               /* floats in each thread's partial sums */
+    int by_images;               /* the product path: shares of images rather than of taps */
+    float *acc;                  /* the product path's dW^T, per group (taps rounded up) x (O/G rounded up) */
 } dw_ctx;
 
 /* acc[o][k] += sum over len positions of ra[o] . rb[k], 4 x 3 at a time. */
@@ -568,7 +571,7 @@ static void dot_block(const float *const *ra, long na, const float *const *rb, l
  * NR-wide slivers, the rows of cols read in place (they are runs of the grid: tap k of
  * position q is grid[off(k) + q]). acc is (taps rounded up to MR) x (O/G rounded up to NR). */
 static void dw_gemm_image(const dw_ctx *D, const float *const *dyr, long total, const float *grid,
-                          float *acc, float *bt)
+                          long t_lo, long t_hi, float *acc, float *bt)
 {
     const conv_geom *g = D->g;
     long og = og_(g), kd = kd_(g), nr = isa->nr, osl = ceil_div(og, nr), opad = osl * nr;
@@ -583,7 +586,7 @@ static void dw_gemm_image(const dw_ctx *D, const float *const *dyr, long total, 
                 else
                     for (long q = 0; q < kc; q++) d[q * nr] = 0.0f;
             }
-        for (long t = 0; t < ceil_div(kd, MR_); t++) {
+        for (long t = t_lo; t < t_hi; t++) {
             const float *rows[MR_];
             for (long r = 0; r < MR_; r++) {
                 long k = t * MR_ + r;
@@ -595,14 +598,74 @@ static void dw_gemm_image(const dw_ctx *D, const float *const *dyr, long total, 
     }
 }
 
+/* dY of one image and group on the flat grid (rows Q long), zero where no window was. */
+static void lay_out_dy(const conv_geom *g, const grid_t *z, const float *gy, long og, long Q, float *gq,
+                       const float **rows)
+{
+    long P = npos_(g);
+    for (long o = 0; o < og; o++) {
+        float *r = gq + o * Q;
+        for (long y = 0; y < g->oh; y++) {
+            memcpy(r + y * z->wz, gy + o * P + y * g->ow, sizeof(float) * g->ow);
+            if (y + 1 < g->oh) memset(r + y * z->wz + g->ow, 0, sizeof(float) * (z->wz - g->ow));
+        }
+        rows[o] = r;
+    }
+}
+
+/* The product path. With few images per thread, each thread takes a share of the tiles of
+ * taps (of every group) and goes through all images for them, writing its own rows of dW^T
+ * (no partial sums, the same result for any thread count); with many, images are shared
+ * out and each thread keeps its own sums, added up in thread order afterwards (each thread
+ * would otherwise lay out every image's grid itself). */
+static void dw_gemm_task(void *vctx, int tid, int nt)
+{
+    const dw_ctx *D = vctx;
+    const conv_geom *g = D->g;
+    const grid_t *z = &D->z;
+    long cg = cg_(g), og = og_(g), kd = kd_(g), P = npos_(g), nr = isa->nr, lo, hi;
+    long Q = nflat_(g, z), slack = NC + MAX_NR, tiles = ceil_div(kd, MR_), opad = ceil_div(og, nr) * nr;
+    float *grid = scratch(tid, 1, cg * z->chan + slack);
+    float *gq = scratch(tid, 2, og * Q);
+    float *work = scratch(tid, 0, (long)KC * opad);
+    const float **rows = malloc(sizeof(float *) * (og > 0 ? og : 1));
+    if (!rows) return;
+    if (D->by_images) {                       /* images in shares, sums per thread (acc_size each) */
+        float *acc = scratch(tid, 3, D->acc_size);
+        memset(acc, 0, sizeof(float) * D->acc_size);
+        share(g->n * g->g, tid, nt, &lo, &hi);
+        for (long img = lo; img < hi; img++) {
+            long n = img / g->g, gi = img % g->g;
+            build_grid(g, z, D->x + (n * g->c + gi * cg) * g->h * g->w, cg, grid, slack);
+            lay_out_dy(g, z, D->dy + (n * g->o + gi * og) * P, og, Q, gq, rows);
+            dw_gemm_image(D, rows, Q, grid, 0, tiles, acc + gi * tiles * MR_ * opad, work);
+        }
+        free(rows);
+        return;
+    }
+    share(g->g * tiles, tid, nt, &lo, &hi);
+    for (long gi = lo / tiles; lo < hi && gi <= (hi - 1) / tiles; gi++) {
+        long t_lo = lmax(lo - gi * tiles, 0), t_hi = lmin(hi - gi * tiles, tiles);
+        float *acc = D->acc + gi * tiles * MR_ * opad;
+        memset(acc + t_lo * MR_ * opad, 0, sizeof(float) * (t_hi - t_lo) * MR_ * opad);
+        for (long n = 0; n < g->n; n++) {
+            build_grid(g, z, D->x + (n * g->c + gi * cg) * g->h * g->w, cg, grid, slack);
+            lay_out_dy(g, z, D->dy + (n * g->o + gi * og) * P, og, Q, gq, rows);
+            dw_gemm_image(D, rows, Q, grid, t_lo, t_hi, acc, work);
+        }
+    }
+    free(rows);
+}
+
+/* The dot-product path (few output channels): images in shares, each thread's sums kept
+ * apart and added up in thread order afterwards. */
 static void dw_task(void *vctx, int tid, int nt)
 {
     const dw_ctx *D = vctx;
     const conv_geom *g = D->g;
     const grid_t *z = &D->z;
     long cg = cg_(g), og = og_(g), kd = kd_(g), P = npos_(g), lo, hi;
-    long Q = nflat_(g, z), slack = NC + MAX_NR, nr = isa->nr;
-    long kdp = ceil_div(kd, MR_) * MR_, opad = ceil_div(og, nr) * nr;
+    long Q = nflat_(g, z), slack = NC + MAX_NR;
     float *acc = scratch(tid, 3, D->acc_size);
     memset(acc, 0, sizeof(float) * D->acc_size);
     share(g->n * g->g, tid, nt, &lo, &hi);
@@ -610,26 +673,13 @@ static void dw_task(void *vctx, int tid, int nt)
         return;
     float *grid = scratch(tid, 1, cg * z->chan + slack);
     float *gq = scratch(tid, 2, og * Q);
-    float *work = scratch(tid, 0, (long)KC * opad);
     const float **ra = malloc(sizeof(float *) * (og + kd));
     if (!ra) return;
     const float **rb = ra + og;
     for (long img = lo; img < hi; img++) {
         long n = img / g->g, gi = img % g->g;
-        const float *gy = D->dy + (n * g->o + gi * og) * P;
         build_grid(g, z, D->x + (n * g->c + gi * cg) * g->h * g->w, cg, grid, slack);
-        for (long o = 0; o < og; o++) {              /* dY on the flat grid, zero where no window was */
-            float *r = gq + o * Q;
-            for (long y = 0; y < g->oh; y++) {
-                memcpy(r + y * z->wz, gy + o * P + y * g->ow, sizeof(float) * g->ow);
-                if (y + 1 < g->oh) memset(r + y * z->wz + g->ow, 0, sizeof(float) * (z->wz - g->ow));
-            }
-            ra[o] = r;
-        }
-        if (D->path == CONV_GRID) {
-            dw_gemm_image(D, ra, Q, grid, acc + gi * kdp * opad, work);
-            continue;
-        }
+        lay_out_dy(g, z, D->dy + (n * g->o + gi * og) * P, og, Q, gq, ra);
         for (long q0 = 0; q0 < Q; q0 += QB) {
             long len = lmin(QB, Q - q0);
             const float *rows_o[og];
@@ -669,37 +719,46 @@ int conv_weight_grad(const conv_geom *g, const float *dy, const float *x, float 
     int path = conv_weight_grad_path(g);
     long kd = kd_(g), og = og_(g), nr = isa->nr;
     long kdp = ceil_div(kd, MR_) * MR_, opad = ceil_div(og, nr) * nr;
-    dw_ctx D = {g, grid_of(g), dy, x, path, NULL, NULL, NULL, 0};
+    dw_ctx D = {g, grid_of(g), dy, x, path, NULL, NULL, NULL, 0, 0, NULL};
     ptrdiff_t *off = malloc(sizeof(ptrdiff_t) * kd), *ident = malloc(sizeof(ptrdiff_t) * KC);
     float *zeros = calloc(QB + NC, sizeof(float));
-    if (!off || !zeros || !ident) { free(off); free(zeros); free(ident); return -1; }
+    float *acc = path == CONV_GRID ? malloc(sizeof(float) * g->g * kdp * opad) : NULL;
+    if (!off || !zeros || !ident || (path == CONV_GRID && !acc)) {
+        free(off); free(zeros); free(ident); free(acc);
+        return -1;
+    }
     tap_offsets(g, &D.z, path == CONV_DEPTHWISE ? 1 : cg_(g), off);
     for (long q = 0; q < KC; q++) ident[q] = q * nr;
     D.off = off;
     D.ident = ident;
     D.zeros = zeros;
-    if (path == CONV_DEPTHWISE)
-        D.acc_size = g->c * kk_(g);
-    else
-        D.acc_size = path == CONV_GRID ? g->g * kdp * opad : g->o * kd;
-    nt = pool_run(path == CONV_DEPTHWISE ? dw_depthwise_task : dw_task, &D, nt);
-    /* the threads' partial sums, added in thread order */
-    long total = g->o * (g->c / g->g) * kk_(g);
-    for (int t = 0; t < nt; t++) {
-        const float *part = scratch(t, 3, D.acc_size);
-        if (path != CONV_GRID) {
-            for (long i = 0; i < total; i++) dw[i] = t == 0 ? part[i] : dw[i] + part[i];
-            continue;
+    D.acc = acc;
+    if (path == CONV_GRID) {
+        nt = (int)lmin(nt, pool_size());
+        D.by_images = g->n * g->g >= IMAGES_PER_THREAD * nt;
+        D.acc_size = g->g * kdp * opad;
+        nt = pool_run(dw_gemm_task, &D, nt);
+        for (int t = 0; t < (D.by_images ? nt : 1); t++) {     /* dW^T to dW (sums in thread order) */
+            const float *part = D.by_images ? scratch(t, 3, D.acc_size) : acc;
+            for (long gi = 0; gi < g->g; gi++)
+                for (long o = 0; o < og; o++)
+                    for (long k = 0; k < kd; k++) {
+                        float v = part[(gi * kdp + k) * opad + o], *d = dw + (gi * og + o) * kd + k;
+                        *d = t == 0 ? v : *d + v;
+                    }
         }
-        for (long gi = 0; gi < g->g; gi++)
-            for (long o = 0; o < og; o++)
-                for (long k = 0; k < kd; k++) {
-                    float v = part[(gi * kdp + k) * opad + o], *d = dw + (gi * og + o) * kd + k;
-                    *d = t == 0 ? v : *d + v;
-                }
+    } else {
+        D.acc_size = path == CONV_DEPTHWISE ? g->c * kk_(g) : g->o * kd;
+        nt = pool_run(path == CONV_DEPTHWISE ? dw_depthwise_task : dw_task, &D, nt);
+        long total = g->o * (g->c / g->g) * kk_(g);     /* the threads' partial sums, in thread order */
+        for (int t = 0; t < nt; t++) {
+            const float *part = scratch(t, 3, D.acc_size);
+            for (long i = 0; i < total; i++) dw[i] = t == 0 ? part[i] : dw[i] + part[i];
+        }
     }
     free(off);
     free(zeros);
     free(ident);
+    free(acc);
     return path;
 }
