@@ -507,6 +507,118 @@ def bce_samples(rng: np.random.Generator) -> list[Sample]:
                    name="weight-pos_weight")]
 
 
+# ------------------------------------------------------------------ 1-D and 3-D convolution and pooling
+def _pads_ref(x: torch.Tensor, padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
+              dilation: tuple[int, ...]) -> tuple[torch.Tensor, Any]:
+    """PyTorch cannot take "same" with a stride, nor unequal sides: pad explicitly instead."""
+    n = len(kernel)
+    if padding == "same" and any(s != 1 for s in stride):
+        pads = [same_pads(x.shape[2 + i], kernel[i], stride[i], dilation[i]) for i in range(n)]
+    elif isinstance(padding, tuple) and isinstance(padding[0], tuple):
+        pads = list(padding)
+    else:
+        return x, padding
+    return TF.pad(x, [v for p in reversed(pads) for v in p]), 0
+
+
+def _as_tuple(v: Any, n: int) -> tuple[int, ...]:
+    return (v,) * n if isinstance(v, int) else tuple(v)
+
+
+def ref_conv_nd(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None, stride: Any = 1,
+                padding: Any = 0, dilation: Any = 1, groups: int = 1) -> torch.Tensor:
+    n = x.ndim - 2
+    s, d = _as_tuple(stride, n), _as_tuple(dilation, n)
+    x, padding = _pads_ref(x, padding, tuple(w.shape[2:]), s, d)
+    return (TF.conv1d if n == 1 else TF.conv3d)(x, w, b, stride, padding, dilation, groups)
+
+
+def conv_nd_samples(rng: np.random.Generator, spatial: int, count: int) -> list[Sample]:
+    """Kernels, strides, dilations, groups and every padding form over `spatial` axes, at
+    sizes small enough for 3-D finite differences."""
+    out = []
+    forms = ("int", "tuple", "valid", "same", "explicit")
+    for i in range(count):
+        form, groups = forms[i % 5], (1, 2, 3)[(i // 5) % 3]
+        k = tuple(int(rng.integers(1, 4 if spatial == 3 else 6)) for _ in range(spatial))
+        stride = 1 + i % 3 if i % 2 else tuple(int(rng.integers(1, 3)) for _ in range(spatial))
+        dilation = 1 if i % 4 else tuple(int(rng.integers(1, 3)) for _ in range(spatial))
+        d = _as_tuple(dilation, spatial)
+        if form == "int":
+            padding: Any = int(rng.integers(0, 3))
+        elif form == "tuple":
+            padding = tuple(int(rng.integers(0, 3)) for _ in range(spatial))
+        elif form == "explicit":
+            padding = tuple((int(rng.integers(0, 3)), int(rng.integers(0, 3))) for _ in range(spatial))
+        else:
+            padding = form
+        c, o = groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3))
+        size = [d[a] * (k[a] - 1) + 1 + int(rng.integers(0, 4)) for a in range(spatial)]
+        bias = i % 3 != 1
+        inputs = [normal(rng, 1 + i % 2, c, *size), normal(rng, o, c // groups, *k), normal(rng, o) if bias else None]
+        out.append(Sample(inputs, dict(stride=stride, padding=padding, dilation=dilation, groups=groups),
+                          name=f"k{k}-s{stride}-p{padding}-d{dilation}-g{groups}-b{int(bias)}"))
+    return out
+
+
+def conv_transpose1d_samples(rng: np.random.Generator, count: int = 20) -> list[Sample]:
+    out = []
+    for i in range(count):
+        k, s, d, groups = 1 + i % 5, 1 + i % 3, 1 + (i // 3) % 2, 1 + (i // 4) % 2
+        c, og, length = groups * int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(2, 8))
+        p = int(rng.integers(0, (d * (k - 1)) // 2 + 1))
+        op = int(rng.integers(0, max(s, d)))
+        inputs = [normal(rng, 1 + i % 2, c, length), normal(rng, c, og, k), normal(rng, og * groups) if i % 4 else None]
+        out.append(Sample(inputs, dict(stride=s, padding=p, output_padding=op, groups=groups, dilation=d),
+                          name=f"{i}"))
+    return out
+
+
+def conv_transpose3d_samples(rng: np.random.Generator, count: int = 12) -> list[Sample]:
+    out = []
+    for i in range(count):
+        k = tuple(1 + (i + a) % 3 for a in range(3))
+        s, d, groups = tuple(1 + (i + a) % 2 for a in range(3)), 1 + (i // 4) % 2, 1 + (i // 3) % 2
+        c, og = groups * int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        p = tuple(int(rng.integers(0, (d * (ka - 1)) // 2 + 1)) for ka in k)
+        op = tuple(int(rng.integers(0, max(sa, d))) for sa in s)
+        bias = normal(rng, og * groups) if i % 3 else None
+        inputs = [normal(rng, 1 + i % 2, c, 2, 3, 2), normal(rng, c, og, *k), bias]
+        out.append(Sample(inputs, dict(stride=s, padding=p, output_padding=op, groups=groups, dilation=d), name=f"{i}"))
+    return out
+
+
+def pool_nd_samples(rng: np.random.Generator, spatial: int, kind: str, count: int) -> list[Sample]:
+    """Windows with and without stride, padding, dilation (max) and ceil_mode; the average
+    with and without the padding in its divisor (and, in 3-D, a divisor_override)."""
+    out: list[Sample] = []
+    i = 0
+    while len(out) < count:
+        i += 1
+        k = tuple(1 + (i + a) % (3 if spatial == 3 else 5) for a in range(spatial))
+        stride = None if i % 4 == 0 else tuple(int(rng.integers(1, 3)) for _ in range(spatial))
+        pad = tuple(int(rng.integers(0, ka // 2 + 1)) for ka in k)
+        dil = (1,) * spatial if kind == "avg" or i % 3 else tuple(int(rng.integers(1, 3)) for _ in range(spatial))
+        ceil = bool(i % 2)
+        least = [dil[a] * (k[a] - 1) + 1 - (2 * pad[a] if kind == "max" else 0) for a in range(spatial)]
+        size = [max(least[a], 1) + int(rng.integers(0, 4)) for a in range(spatial)]   # PyTorch's avg: >= kernel
+        s_ = k if stride is None else stride
+        if not all(windows_touch_input(size[a], k[a], s_[a], pad[a], dil[a],
+                                       pool_out(size[a], k[a], s_[a], pad[a], dil[a], ceil)) for a in range(spatial)):
+            continue
+        kwargs: dict[str, Any] = dict(kernel_size=k, stride=stride, padding=pad, ceil_mode=ceil)
+        if kind == "max":
+            kwargs.update(dilation=dil, return_indices=bool((i // 2) % 2))
+            x = distinct(rng, 1 + i % 2, int(rng.integers(1, 3)), *size)
+        else:
+            kwargs.update(count_include_pad=bool((i // 2) % 2))
+            if spatial == 3 and i % 7 == 3:
+                kwargs.update(divisor_override=int(rng.integers(1, 9)))
+            x = normal(rng, 1 + i % 2, int(rng.integers(1, 3)), *size)
+        out.append(Sample([x], kwargs, name=str(i)))
+    return out
+
+
 # ------------------------------------------------------------------ the table
 def _ref_where(a: Any, b: Any, c: Any) -> Any:
     return torch.where(c, a, b)
@@ -616,4 +728,13 @@ OPS: list[OpInfo] = [
     OpInfo("l1_loss", F.l1_loss, TF.l1_loss, regression_samples),
     OpInfo("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
            TF.binary_cross_entropy_with_logits, bce_samples, gradcheck=5),
+    # 1-D and 3-D convolution and pooling (1-D runs on the 2-D kernels, 3-D in NumPy)
+    OpInfo("conv1d", F.conv1d, ref_conv_nd, lambda r: conv_nd_samples(r, 1, 40), gradcheck=4),
+    OpInfo("conv3d", F.conv3d, ref_conv_nd, lambda r: conv_nd_samples(r, 3, 25), gradcheck=4),
+    OpInfo("conv_transpose1d", F.conv_transpose1d, TF.conv_transpose1d, conv_transpose1d_samples, gradcheck=4),
+    OpInfo("max_pool1d", F.max_pool1d, TF.max_pool1d, lambda r: pool_nd_samples(r, 1, "max", 30), gradcheck=4),
+    OpInfo("max_pool3d", F.max_pool3d, TF.max_pool3d, lambda r: pool_nd_samples(r, 3, "max", 25), gradcheck=4),
+    OpInfo("avg_pool1d", F.avg_pool1d, TF.avg_pool1d, lambda r: pool_nd_samples(r, 1, "avg", 30), gradcheck=4),
+    OpInfo("avg_pool3d", F.avg_pool3d, TF.avg_pool3d, lambda r: pool_nd_samples(r, 3, "avg", 25), gradcheck=4),
+    OpInfo("conv_transpose3d", F.conv_transpose3d, TF.conv_transpose3d, conv_transpose3d_samples, gradcheck=4),
 ]

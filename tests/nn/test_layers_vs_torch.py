@@ -158,6 +158,18 @@ ROWS = [
     Row("BCEWithLogitsLoss", kwargs=dict(weight=W5, pos_weight=W5[::-1].copy()), shape=(4, 5),
         target=unit_interval),
     Row("BCEWithLogitsLoss", kwargs=dict(reduction="none"), shape=(4, 5), target=unit_interval),
+    # ---------------------------------------------------------------- 1-D and 3-D layers
+    Row("Conv1d", (3, 4, 3), shape=(2, 3, 10)),
+    Row("Conv1d", (4, 6, 4), dict(stride=2, padding=1, dilation=2, groups=2, bias=False), shape=(2, 4, 15)),
+    Row("Conv1d", (3, 4, 3), dict(padding="same", padding_mode="reflect"), shape=(2, 3, 9)),
+    Row("Conv3d", (2, 4, 3), dict(padding=1), shape=(2, 2, 5, 6, 4)),
+    Row("Conv3d", (4, 4, (1, 3, 2)), dict(stride=(1, 2, 1), padding=(0, 1, 1), dilation=(1, 1, 2), groups=4,
+                                          padding_mode="circular"), shape=(1, 4, 3, 7, 6)),
+    Row("MaxPool1d", (3,), dict(stride=2, padding=1, ceil_mode=True, return_indices=True), shape=(2, 3, 10)),
+    Row("AvgPool1d", (3,), dict(stride=2, padding=1, count_include_pad=False), shape=(2, 3, 10)),
+    Row("MaxPool3d", (2,), dict(stride=1, dilation=(1, 2, 1), return_indices=True), shape=(2, 2, 4, 6, 5)),
+    Row("AvgPool3d", (3,), dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        shape=(1, 2, 6, 7, 5)),
 ]
 
 

@@ -71,6 +71,15 @@ def pair_arg(v: Any, op: str, name: str, minimum: int) -> tuple[int, int]:
     return x, x
 
 
+def ntuple_arg(v: Any, n: int, op: str, name: str, minimum: int) -> tuple[int, ...]:
+    """An int or a sequence of `n` ints (one per spatial axis), each checked against `minimum`."""
+    if isinstance(v, Sequence) and not isinstance(v, str):
+        if len(v) != n:
+            raise ValueError(f"{op}: {name} must be an int or {n} ints (one per spatial axis), got {tuple(v)!r}")
+        return tuple(int_arg(x, op, name, minimum) for x in v)
+    return (int_arg(v, op, name, minimum),) * n
+
+
 def number_arg(v: Any, op: str, name: str, lo: float | None = None, hi: float | None = None,
                lo_open: bool = False) -> float:
     """A finite real number in [lo, hi] (or (lo, hi] with lo_open)."""
