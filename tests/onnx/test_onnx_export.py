@@ -112,6 +112,36 @@ def test_operations_outside_the_zoo(opset: int, tmp_path: Path) -> None:
         assert_close(ort_run(session, x), convnet_run(model, x))
 
 
+class Volumes(nn.Module):
+    """1-D and 3-D layers: Conv1d runs as a 2-D Conv one pixel high, Conv3d and 3-D pooling
+    are written as ONNX's 3-D Conv, MaxPool and AveragePool."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv3d = nn.Conv3d(2, 4, 3, padding=(1, 0, 1), stride=(1, 2, 1), groups=2)
+        self.pool3d = nn.MaxPool3d(2, ceil_mode=True)
+        self.avg3d = nn.AvgPool3d(2, padding=1, count_include_pad=False)
+        self.conv1d = nn.Conv1d(4, 3, 3, padding="same", dilation=2)
+        self.pool1d = nn.MaxPool1d(2)
+
+    def forward(self, x: cn.Tensor) -> cn.Tensor:
+        x = self.avg3d(self.pool3d(self.conv3d(x)))                 # (N, 4, D, H, W)
+        x = x.flatten(2)                                            # (N, 4, L)
+        return F.avg_pool1d(self.pool1d(self.conv1d(x)), 2, ceil_mode=True)
+
+
+def test_one_and_three_dimensional_layers(tmp_path: Path) -> None:
+    model = Volumes().eval()
+    path = convnet.onnx.export(model, tmp_path / "volumes.onnx", (2, 2, 5, 9, 6))     # (N, C, D, H, W)
+    session = ort_session(path)
+    for n in (3, 1):
+        x = batch((2, 5, 9, 6), n)
+        assert_close(ort_run(session, x), convnet_run(model, x))
+    back = convnet.onnx.load(path)
+    x = batch((2, 5, 9, 6), 2)
+    assert_close(convnet_run(back, x), convnet_run(model, x), rtol=1e-6)
+
+
 def test_pooling_is_written_explicitly() -> None:
     """ceil_mode and count_include_pad are always written: ONNX's default for count_include_pad
     is 0 where PyTorch's is 1."""
@@ -176,7 +206,7 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="opset 5 is not supported"):
         convnet.onnx.to_onnx(model, (1, 32, 32), opset=5)
     with pytest.raises(ValueError, match=r"input_shape must be \(C, H, W\)"):
-        convnet.onnx.to_onnx(model, (32, 32))
+        convnet.onnx.to_onnx(model, (32,))
     with pytest.raises(ValueError, match="kernel 5 does not fit"):
         convnet.onnx.to_onnx(model, (1, 4, 4))
 

@@ -70,6 +70,19 @@ TORCH_MODELS = {
         tnn.Conv2d(4, 4, 3, padding=1, padding_mode="replicate"),
         tnn.Conv2d(4, 4, 3, padding=1, padding_mode="circular"),
         tnn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), tnn.ReLU6()), (3, 8, 8)),
+    "one-dimensional": (lambda: tnn.Sequential(
+        tnn.Conv1d(3, 4, 3, padding=1), tnn.ReLU(), tnn.MaxPool1d(3, 2, padding=1, ceil_mode=True),
+        tnn.Conv1d(4, 6, 3, stride=2, dilation=2, groups=2), tnn.BatchNorm1d(6), tnn.AvgPool1d(2, ceil_mode=True),
+        tnn.ConvTranspose1d(6, 2, 3, stride=2, padding=1)), (3, 24)),
+    "three-dimensional": (lambda: tnn.Sequential(
+        tnn.Conv3d(2, 4, 3, padding=1), tnn.MaxPool3d(2, ceil_mode=True), tnn.Conv3d(4, 4, (1, 3, 3), groups=2),
+        tnn.AvgPool3d(2, padding=1, count_include_pad=False), tnn.ConvTranspose3d(4, 3, 3, stride=2, padding=1,
+                                                                                 output_padding=(0, 1, 1))),
+        (2, 5, 9, 8)),
+    "modern-activations": (lambda: tnn.Sequential(
+        tnn.Conv2d(3, 4, 3, padding=1), tnn.PReLU(4), tnn.Hardswish(), tnn.InstanceNorm2d(4, affine=True),
+        tnn.Hardsigmoid(), tnn.SELU(), tnn.Softplus(), tnn.Upsample(scale_factor=2, mode="nearest"),
+        tnn.Upsample(scale_factor=1.5, mode="bilinear"), tnn.Conv2d(4, 2, 3)), (3, 6, 7)),
 }
 
 
@@ -96,11 +109,14 @@ def test_models_exported_by_pytorch(name: str, tmp_path: Path) -> None:
                 m.weight.uniform_(0.5, 2)
                 m.bias.uniform_(-1, 1)
     imported = convnet.onnx.load(torch_export(model, shape, tmp_path / f"{name}.onnx"))
+    traced = (2, *shape) if len(shape) == 4 else shape      # a 4-tuple would read as (N, C, H, W)
+    back = ort_session(convnet.onnx.to_onnx(imported, traced).SerializeToString())   # exported again
     for n in (3, 1):
         x = batch(shape, n)
         with torch.no_grad():
             want = model(torch.from_numpy(x)).numpy()
         assert_close(convnet_run(imported, x), want)
+        assert_close(ort_run(back, x), want)
 
 
 def test_pytorch_weight_names_are_kept(tmp_path: Path) -> None:
@@ -211,15 +227,14 @@ def test_preprocessing_is_inferred_with_a_note(tmp_path: Path) -> None:
 def unsupported_graph() -> onnx.ModelProto:
     f = TensorProto.FLOAT
     nodes = [
-        helper.make_node("Resize", ["x", "", "scales"], ["a"], name="upsample", mode="nearest"),
+        helper.make_node("SpaceToDepth", ["x"], ["a"], name="rearrange", blocksize=2),
         helper.make_node("LRN", ["a"], ["b"], name="norm", size=4),
         helper.make_node("Einsum", ["b", "b"], ["c"], name="product", equation="nchw,nchw->nchw"),
         helper.make_node("FusedThing", ["c"], ["d"], name="vendor", domain="com.example"),
         helper.make_node("Relu", ["d"], ["y"], name="fine"),
     ]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", f, [1, 3, 4, 4])],
-                              [helper.make_tensor_value_info("y", f, [None] * 4)],
-                              [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")])
+                              [helper.make_tensor_value_info("y", f, [None] * 4)])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)],
                              ir_version=8)
 
@@ -231,18 +246,19 @@ def test_every_unsupported_operator_is_listed_at_once(tmp_path: Path) -> None:
         convnet.onnx.load(path)
     msg = str(e.value)
     assert str(path) in msg and "4 problem(s)" in msg
-    for part in ("operator Resize (node 'upsample')", "operator LRN (node 'norm'): size=4",
+    for part in ("operator SpaceToDepth (node 'rearrange')", "operator LRN (node 'norm'): size=4",
                  "operator Einsum (node 'product')", "FusedThing (node 'vendor') of domain 'com.example'"):
         assert part in msg
     assert "Relu" not in msg
 
 
 def test_unsupported_attribute_values_are_named(tmp_path: Path) -> None:
-    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="bn", training_mode=1)
-    consts = [numpy_helper.from_array(np.ones(3, np.float32), n) for n in "sbmv"]
+    node = helper.make_node("Resize", ["x", "", "scales"], ["y"], name="resize", mode="area")
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")
     graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 2, 2])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * 4)], consts)
-    with pytest.raises(convnet.onnx.LoadError, match=r"BatchNormalization \(node 'bn'\): training_mode=1"):
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * 4)], [scales])
+    with pytest.raises(convnet.onnx.LoadError,
+                       match=r"Resize \(node 'resize'\): mode='area' is not supported; supported: nearest, linear"):
         convnet.onnx.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8))
 
 

@@ -13,6 +13,7 @@ outputs ``output`` (``output_1``, ... for more), node names ``<module path>/<Op>
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -168,7 +169,7 @@ def skeleton(proto: Any) -> Any:
     g.output.extend(proto.graph.output)
     for t in proto.graph.initializer:
         kept = g.initializer.add()
-        if t.ByteSize() <= 8192:
+        if math.prod(t.dims) <= 2048:               # (ByteSize would walk VGG's 500 MB 77 times)
             kept.CopyFrom(t)
         else:
             kept.name, kept.data_type = t.name, t.data_type
@@ -184,11 +185,15 @@ def _state_names(model: Module) -> dict[int, str]:
     return names
 
 
-def _input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
+def _input_shape(input_shape: Sequence[int]) -> tuple[int, tuple[int, ...]]:
+    """(batch size to trace with, the shape of one example): (C, H, W) and (C, L) trace 2
+    examples; (N, C, H, W) and (N, C, D, H, W) name the batch."""
     shape = tuple(input_shape)
-    if len(shape) not in (3, 4) or not all(isinstance(s, int | np.integer) and s > 0 for s in shape):
-        raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) with positive integers, got {shape!r}")
-    return tuple(int(s) for s in shape)
+    if len(shape) not in (2, 3, 4, 5) or not all(isinstance(s, int | np.integer) and s > 0 for s in shape):
+        raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) with positive integers (or (C, L), "
+                         f"(N, C, D, H, W) for 1-D and 3-D models), got {shape!r}")
+    shape = tuple(int(s) for s in shape)
+    return (shape[0], shape[1:]) if len(shape) >= 4 else (2, shape)
 
 
 def _build(model: Module, input_shape: Sequence[int], opset: int, dataset: dict[str, Any] | None
@@ -202,9 +207,9 @@ def _build(model: Module, input_shape: Sequence[int], opset: int, dataset: dict[
     latest = onnx.defs.onnx_opset_version()
     if not MIN_OPSET <= opset <= latest:
         raise ValueError(f"opset {opset} is not supported: use {MIN_OPSET} to {latest} (default {DEFAULT_OPSET})")
-    shape = _input_shape(input_shape)
+    traced, shape = _input_shape(input_shape)
     dtype = next((p.dtype for p in model.parameters() if p.dtype.kind == "f"), np.dtype(np.float32))
-    example = Tensor(np.random.default_rng(0).standard_normal((shape[0] if len(shape) == 4 else 2, *shape[-3:]))
+    example = Tensor(np.random.default_rng(0).standard_normal((traced, *shape))
                      .astype(dtype))
     trace = record(model, example)
     proto = onnx.ModelProto()
@@ -230,7 +235,7 @@ def _build(model: Module, input_shape: Sequence[int], opset: int, dataset: dict[
     g.name = type(model).__name__
     g.node.extend(graph.nodes)
     g.input.append(helper.make_tensor_value_info("input", helper.np_dtype_to_tensor_dtype(dtype),
-                                                 ["batch", *shape[-3:]]))
+                                                 ["batch", *shape]))
     g.output.extend(helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(t.dtype),
                                                   _symbolic(t.shape, graph.batch.get(name)))
                     for name, t in zip(outputs, trace.outputs, strict=True))
@@ -240,7 +245,7 @@ def _build(model: Module, input_shape: Sequence[int], opset: int, dataset: dict[
     proto.producer_name, proto.producer_version = "convnet", __version__
     spec = getattr(model, "spec", None)
     props = {META_FORMAT_VERSION: str(FORMAT_VERSION), META_VERSION: __version__,
-             META_INPUT_SHAPE: json.dumps(list(shape[-3:]))}
+             META_INPUT_SHAPE: json.dumps(list(shape))}
     if spec is not None:
         props[META_MODEL] = json.dumps(spec)
     if dataset is not None:

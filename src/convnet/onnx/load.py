@@ -173,16 +173,35 @@ def _attributes(node: Any) -> dict[str, Any]:
     return out
 
 
-def _ranks(proto: Any) -> dict[str, int]:
-    """The rank of every value ONNX's shape inference can tell (used to pick BatchNorm1d/2d)."""
+def _ranks(proto: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """The rank and the element type of every value ONNX's shape inference can tell (ranks
+    pick BatchNorm1d or 2d, and the number of spatial axes; types spot integer inputs)."""
     import onnx
 
     try:
         g = onnx.shape_inference.infer_shapes(skeleton(proto)).graph
     except (onnx.shape_inference.InferenceError, RuntimeError, ValueError):
         g = proto.graph
-    return {vi.name: len(vi.type.tensor_type.shape.dim) for vi in [*g.input, *g.value_info, *g.output]
-            if vi.type.tensor_type.HasField("shape")}
+    values = [vi for vi in [*g.input, *g.value_info, *g.output] if vi.type.HasField("tensor_type")]
+    return ({vi.name: len(vi.type.tensor_type.shape.dim) for vi in values if vi.type.tensor_type.HasField("shape")},
+            {vi.name: vi.type.tensor_type.elem_type for vi in values if vi.type.tensor_type.elem_type})
+
+
+def _value_types(g: Any, initial: set[str]) -> list[str]:
+    """Problems with the graph's inputs and outputs: convnet runs tensors, not sequences,
+    optional values or maps."""
+    problems = []
+    for kind, values in (("input", [vi for vi in g.input if vi.name not in initial]), ("output", g.output)):
+        for vi in values:
+            what = vi.type.WhichOneof("value")
+            if what != "tensor_type":
+                problems.append(f"graph {kind} {vi.name!r} is {_KINDS.get(what, what or 'of no type')}: convnet "
+                                "models take and return tensors only (not sequences, optional values or maps)")
+    return problems
+
+
+_KINDS = {"sequence_type": "a sequence", "optional_type": "an optional value", "map_type": "a map",
+          "sparse_tensor_type": "a sparse tensor"}
 
 
 # ---------------------------------------------------------------- building the model
@@ -244,8 +263,8 @@ def _build(proto: Any, label: str, opset: int) -> OnnxModel:
     model = OnnxModel(label, opset, {p.key: p.value for p in proto.metadata_props})
     constants: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     used = {name for n in g.node for name in n.input} | {o.name for o in g.output}
-    ranks = _ranks(proto)
-    problems: list[str] = []
+    ranks, types = _ranks(proto)
+    problems: list[str] = _value_types(g, set(constants))
     for i, node in enumerate(g.node):
         where = f"operator {node.op_type} (node {node.name or f'#{i}'!r})"
         rule = BY_ONNX.get(node.op_type) if node.domain in ("", "ai.onnx") else None
@@ -259,7 +278,7 @@ def _build(proto: Any, label: str, opset: int) -> OnnxModel:
         if unknown:
             continue
         info = NodeInfo(node.op_type, node.name, list(node.input), list(node.output), {**rule.attrs, **attrs},
-                        opset, constants, ranks, used)
+                        opset, constants, ranks, used, types)
         try:
             built = rule.load(info)
         except Unsupported as e:
@@ -279,11 +298,12 @@ def _build(proto: Any, label: str, opset: int) -> OnnxModel:
             except (ValueError, TypeError, IndexError) as e:
                 problems.append(f"{where}: cannot be computed from its constant inputs: {e}")
                 continue
-            constants[node.output[0]] = value.data
+            for name, v in zip(node.output, value if isinstance(value, tuple) else (value,), strict=False):
+                constants[name] = v.data
             continue
         read = [n for j, n in enumerate(node.input) if n and j not in positions]
         _place(model, module, _weight_path(module, read), _module_name(node.name, f"{node.op_type}_{i}"))
-        model.plan.append((module, args, list(node.output[:1])))
+        model.plan.append((module, args, list(node.output)))
     if problems:
         raise LoadError(f"{label}: cannot build a convnet model from this ONNX graph; {len(problems)} "
                         "problem(s):\n  - " + "\n  - ".join(problems))
