@@ -181,6 +181,27 @@ def test_auto_pad_and_asymmetric_pads_match_onnxruntime(case: str) -> None:
         assert_close(convnet_run(model, x), ort_run(session, x))
 
 
+def test_legacy_attributes_of_old_opsets() -> None:
+    """Opset 6: Add with broadcast=1 and axis (B's axes line up with A's from axis 1 on, not
+    from the right), and BatchNormalization's is_test; checked against the formulas in NumPy
+    (onnxruntime does not run opsets this old)."""
+    f, rng = TensorProto.FLOAT, np.random.default_rng(0)
+    bias, scale, shift, mean = (rng.standard_normal(3).astype(np.float32) for _ in range(4))
+    var = rng.uniform(0.5, 2, 3).astype(np.float32)
+    nodes = [helper.make_node("Add", ["x", "bias"], ["a"], broadcast=1, axis=1),
+             helper.make_node("BatchNormalization", ["a", "s", "b", "m", "v"], ["y"], is_test=1, epsilon=1e-3)]
+    consts = [numpy_helper.from_array(v, n) for v, n in ((bias, "bias"), (scale, "s"), (shift, "b"), (mean, "m"),
+                                                          (var, "v"))]
+    inputs = [helper.make_tensor_value_info("x", f, [2, 3, 4, 5])]
+    inputs += [helper.make_tensor_value_info(t.name, f, [3]) for t in consts]     # IR 3 lists weights as inputs
+    graph = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info("y", f, [2, 3, 4, 5])], consts)
+    model = convnet.onnx.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 6)], ir_version=3))
+    x = batch((3, 4, 5), 2)
+    a = x + bias[:, None, None]
+    want = (a - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-3) * scale[:, None, None] + shift[:, None, None]
+    assert_close(convnet_run(model, x), want)
+
+
 # ---------------------------------------------------------------- round trips
 @pytest.mark.parametrize("name", ["lenet5", "lenet5-classic", "mnist-cnn", "vgg-mnist", "resnet20", "resnet18",
                                   "googlenet"])

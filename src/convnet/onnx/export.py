@@ -263,7 +263,8 @@ def _build(model: Module, input_shape: Sequence[int], opset: int, dataset: dict[
 
 def to_onnx(model: Module, input_shape: Sequence[int], opset: int = DEFAULT_OPSET, *,
             dataset: dict[str, Any] | None = None) -> Any:
-    """The ONNX ModelProto of `model` for inputs of `input_shape` ((C, H, W); any batch size).
+    """The ONNX ModelProto of `model` for inputs of `input_shape` ((C, H, W), or (C, L) and
+    (N, C, D, H, W) for 1-D and 3-D models; any batch size).
 
     `dataset` (the ``dataset`` entry of a convnet checkpoint's metadata: classes, mean, std,
     image size, style) is stored in the metadata so that ``convnet predict model.onnx``
