@@ -181,6 +181,28 @@ def test_auto_pad_and_asymmetric_pads_match_onnxruntime(case: str) -> None:
         assert_close(convnet_run(model, x), ort_run(session, x))
 
 
+@pytest.mark.parametrize("spatial,attrs", [
+    (1, dict(pads=[0, 2], strides=[2])), (3, dict(auto_pad="SAME_LOWER", strides=[1, 2, 2])),
+    (3, dict(pads=[1, 0, 2, 0, 1, 1], dilations=[1, 2, 1], group=2))])
+def test_1d_and_3d_convolutions_with_onnx_padding(spatial: int, attrs: dict) -> None:
+    """Constant weights with padding Conv1d / Conv3d have no argument for: learnable layers
+    named ConvNd all the same, matching onnxruntime."""
+    rng = np.random.default_rng(0)
+    group = attrs.get("group", 1)
+    w = rng.standard_normal((4, 4 // group, *(3,) * spatial)).astype(np.float32)
+    node = helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv", kernel_shape=[3] * spatial, **attrs)
+    shape = ["n", 4, *(7,) * spatial]
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * (spatial + 2))],
+                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.ones(4, np.float32), "b")])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    model = convnet.onnx.load(proto)
+    assert [m._get_name() for m in model.children()][1:] == [f"Conv{spatial}d"]
+    assert sum(p.numel() for p in model.parameters()) == w.size + 4
+    x = batch((4, *(7,) * spatial), 2)
+    assert_close(convnet_run(model, x), ort_run(ort_session(proto.SerializeToString()), x))
+
+
 def test_legacy_attributes_of_old_opsets() -> None:
     """Opset 6: Add with broadcast=1 and axis (B's axes line up with A's from axis 1 on, not
     from the right), and BatchNormalization's is_test; checked against the formulas in NumPy
