@@ -1,6 +1,6 @@
 """convnet against PyTorch on the CPU, side by side: one command, a table of ratios, a JSON file.
 
-    python benchmarks/run.py                      # everything (about 20 minutes)
+    python benchmarks/run.py                      # everything (about 15 minutes)
     python benchmarks/run.py --suite models       # training and inference throughput
     python benchmarks/run.py --suite layers       # single convolutions, forward and backward
     python benchmarks/run.py --suite accuracy     # time to 99% MNIST test accuracy (needs CONVNET_DATA)

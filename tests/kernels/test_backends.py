@@ -41,7 +41,8 @@ def test_set_backend_switches_and_names_the_choices() -> None:
         assert cn.get_backend() == "reference"
         with pytest.raises(ValueError) as err:
             cn.set_backend("gpu")
-        assert str(err.value) == f"unknown kernel backend 'gpu'; choose one of {', '.join(cn.kernels.available_backends())}"
+        choices = ", ".join(cn.kernels.available_backends())
+        assert str(err.value) == f"unknown kernel backend 'gpu'; choose one of {choices}"
     finally:
         cn.set_backend(previous)
 
@@ -144,11 +145,14 @@ def test_every_instruction_set_gives_pytorchs_results(native: None, isa: str) ->
         pytest.skip(str(err))
     try:
         rng = np.random.default_rng(0)
-        x, w = rng.standard_normal((3, 5, 11, 9), dtype=np.float32), rng.standard_normal((20, 5, 3, 3), dtype=np.float32)
-        lin_x, lin_w = rng.standard_normal((7, 33), dtype=np.float32), rng.standard_normal((13, 33), dtype=np.float32)
+        x = rng.standard_normal((3, 5, 11, 9), dtype=np.float32)
+        w = rng.standard_normal((20, 5, 3, 3), dtype=np.float32)
+        lin_x = rng.standard_normal((7, 33), dtype=np.float32)
+        lin_w = rng.standard_normal((13, 33), dtype=np.float32)
         for stride in (1, 2):
-            ours = F.conv2d(cn.tensor(x, requires_grad=True), cn.tensor(w, requires_grad=True), stride=stride, padding=1)
-            ref = TF.conv2d(torch.tensor(x.astype(np.float64)), torch.tensor(w.astype(np.float64)), stride=stride, padding=1)
+            ours = F.conv2d(cn.tensor(x), cn.tensor(w), stride=stride, padding=1)
+            ref = TF.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
+                            stride=stride, padding=1)
             np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(F.linear(cn.tensor(lin_x), cn.tensor(lin_w)).numpy(),
                                    lin_x.astype(np.float64) @ lin_w.T.astype(np.float64), rtol=1e-4, atol=1e-4)

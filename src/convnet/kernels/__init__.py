@@ -103,7 +103,8 @@ def _choose_at_import() -> None:
         set_backend("native")
     elif not _told:
         _told = True
-        sys.stderr.write(f"convnet: compiled kernels unavailable ({NATIVE_ERROR}); running on the NumPy reference kernels\n")
+        sys.stderr.write(f"convnet: compiled kernels unavailable ({NATIVE_ERROR}); "
+                         "running on the NumPy reference kernels\n")
 
 
 def __getattr__(name: str) -> Any:        # pragma: no cover - a clear error for typos

@@ -10,9 +10,10 @@ A subclass only says how one parameter moves: it implements
 from the gradient array ``grad`` (read-only: it may be shared with other tensors), or
 ``_update_group(params, grads, group)`` to move a whole group at once (SGD and Adam do,
 in one pass of the kernels over all parameters). The base class's ``step()`` walks the
-groups, skips parameters without a gradient, runs the update under ``no_grad()``, and then calls ``p.enforce_constraints()`` on every updated
-parameter that has it, so entries that `convnet.nn` constraints fix or tie stay exactly as declared
-whatever the learning rate, momentum or weight decay.
+groups, skips parameters without a gradient, runs the update under ``no_grad()``, and then
+calls ``p.enforce_constraints()`` on every updated parameter that has it, so entries that
+`convnet.nn` constraints fix or tie stay exactly as declared whatever the learning rate,
+momentum or weight decay.
 
 State dict format
 -----------------
