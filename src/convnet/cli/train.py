@@ -40,12 +40,14 @@ def _dataset_available(name: str, data_dir: str | None, download: bool) -> str |
 @click.option("--schedule", type=click.Choice(["onecycle", "cosine", "step", "constant"]), default=None,
               help="Learning-rate schedule.")
 @click.option("--weight-decay", type=float, default=None, help="Weight decay.")
-@click.option("--momentum", type=float, default=None, help="Momentum (SGD, RMSprop).")
+@click.option("--momentum", type=float, default=None,
+              help="Momentum, in [0, 1) (sgd and rmsprop only; an error with adam).")
 @click.option("--augment", type=click.Choice(["none", "digits", "shift-flip", "crop-flip"]), default=None,
               help="Training-time augmentation.")
 @click.option("--label-smoothing", type=float, default=None, help="Label smoothing for the loss.")
 @click.option("--val-split", type=int, default=None,
-              help="Training images held out for validation (choosing the best epoch).  [default: 5000]")
+              help="Training images held out for validation (choosing the best epoch); 0 for none.  "
+                   "[default: 5000, or a fifth of the data if that is less]")
 @click.option("--train-size", type=int, default=None, help="Use only the first N training images.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same weights).")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,

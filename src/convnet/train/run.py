@@ -10,6 +10,7 @@ the test split and writes the results next to the checkpoints.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -80,7 +81,102 @@ class TrainConfig:
         unknown = set(self.overrides) - known
         if unknown:
             raise ValueError(f"unknown recipe option(s) {sorted(unknown)}; known: {sorted(known)}")
-        return Recipe(**{**asdict(base), **{k: v for k, v in self.overrides.items() if v is not None}})
+        recipe = Recipe(**{**asdict(base), **{k: v for k, v in self.overrides.items() if v is not None}})
+        check_options(self, recipe)
+        return recipe
+
+    def given(self, option: str) -> bool:
+        """Whether the recipe option `option` was set by the user (not the dataset's default)."""
+        return self.overrides.get(option) is not None
+
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+SCHEDULES = ("onecycle", "cosine", "step", "constant")
+AUGMENTS = ("none", "digits", "shift-flip", "crop-flip")
+
+
+def _flag(name: str) -> str:
+    """The command-line spelling of a recipe or config field: val_split -> --val-split."""
+    return "--" + name.replace("_", "-")
+
+
+def _whole(value: Any, name: str, minimum: int, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{_flag(name)} must be a whole number of at least {minimum} ({what}), got {value!r}")
+
+
+def _number(value: Any, name: str, low: float, high: float | None, what: str, *, low_open: bool = False,
+            high_open: bool = True) -> None:
+    ok = (not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+          and (value > low if low_open else value >= low)
+          and (high is None or (value < high if high_open else value <= high)))
+    if not ok:
+        if high is None:
+            span = f"greater than {low:g}" if low_open else f"at least {low:g}"
+        else:
+            span = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{_flag(name)} must be a finite number {span} ({what}), got {value!r}")
+
+
+def check_options(config: TrainConfig, recipe: Recipe) -> None:
+    """Every option of a run in its allowed range, before any data is loaded.
+
+    Errors name the option as the command line spells it (``--val-split``) and its range; the checks
+    that need the data's size are in `check_sizes`.
+
+    >>> TrainConfig(overrides={"epochs": 0}).recipe()
+    Traceback (most recent call last):
+    ...
+    ValueError: --epochs must be a whole number of at least 1 (passes over the training data), got 0
+    """
+    _whole(recipe.epochs, "epochs", 1, "passes over the training data")
+    _whole(recipe.batch_size, "batch_size", 1, "images per training step")
+    _whole(recipe.val_split, "val_split", 0, "training images held out for validation; 0 for none")
+    _number(recipe.lr, "lr", 0.0, None, "the peak learning rate, e.g. 0.004 for adam, 0.1 for sgd",
+            low_open=True)
+    _number(recipe.weight_decay, "weight_decay", 0.0, None, "0 for none, typically 1e-4 to 5e-4")
+    _number(recipe.momentum, "momentum", 0.0, 1.0, "0 for none, typically 0.9")
+    _number(recipe.label_smoothing, "label_smoothing", 0.0, 1.0, "0 for none, typically 0.1")
+    for name, value, allowed in (("optimizer", recipe.optimizer, OPTIMIZERS),
+                                 ("schedule", recipe.schedule, SCHEDULES), ("augment", recipe.augment, AUGMENTS)):
+        if not isinstance(value, str) or value.lower() not in allowed:
+            raise ValueError(f"{_flag(name)} must be one of {', '.join(allowed)}, got {value!r}")
+    if config.train_size is not None:
+        _whole(config.train_size, "train_size", 1, "the first N training images are used")
+    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
+        raise ValueError(f"--seed must be a whole number of at least 0, got {config.seed!r}")
+    if config.given("momentum") and recipe.optimizer.lower() in ("adam", "adamw"):
+        raise ValueError(f"--momentum {recipe.momentum:g} has no effect with --optimizer {recipe.optimizer} "
+                         "(Adam's running averages are fixed by its betas): drop --momentum, or choose "
+                         "--optimizer sgd or rmsprop")
+
+
+def check_sizes(config: TrainConfig, recipe: Recipe, available: int) -> int:
+    """The number of validation images, once the training split's size (`available`) is known.
+
+    An explicit --train-size must not exceed the data and an explicit --val-split must leave at
+    least one batch to train on; the default split (up to 5,000 images) is at most a fifth of the data.
+    """
+    n = available
+    if config.train_size is not None:
+        if config.train_size > available:
+            raise ValueError(f"--train-size {config.train_size:,} is more than the {available:,} training "
+                             f"images of {config.dataset}: use at most {available:,}, or leave it out")
+        n = config.train_size
+    if config.given("val_split"):
+        if recipe.val_split > n - recipe.batch_size:
+            raise ValueError(
+                f"--val-split {recipe.val_split:,} leaves {max(n - recipe.val_split, 0):,} of {n:,} training "
+                f"images, less than one batch (--batch-size {recipe.batch_size}): use --val-split between 0 and "
+                f"{max(n - recipe.batch_size, 0):,}, or a smaller --batch-size")
+        val_n = recipe.val_split
+    else:
+        val_n = min(recipe.val_split, n // 5)
+    if n - val_n < recipe.batch_size:
+        raise ValueError(
+            f"{n:,} training images ({n - val_n:,} after holding out {val_n:,} for validation) are less than "
+            f"one batch (--batch-size {recipe.batch_size}): use a larger --train-size or a smaller --batch-size")
+    return val_n
 
 
 @dataclass
@@ -185,10 +281,10 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
                                   download=config.download, **config.dataset_options)
     test = data.get_dataset(config.dataset, train=False, root=config.data_dir, download=config.download,
                             **config.dataset_options)
+    val_n = check_sizes(config, recipe, len(train_full))
     if config.train_size is not None:
-        train_full = data.Subset(train_full, range(min(config.train_size, len(train_full))))
+        train_full = data.Subset(train_full, range(config.train_size))
     n = len(train_full)
-    val_n = min(recipe.val_split, n // 5)
     train, val = (data.random_split(train_full, [n - val_n, val_n], seed=config.seed) if val_n
                   else (train_full, None))
     info = test                                      # dataset facts: classes, mean/std, shape

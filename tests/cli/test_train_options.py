@@ -1,0 +1,80 @@
+"""`convnet train` checks every option before any data is loaded or any epoch runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from convnet.cli import main
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--epochs", "0"], "--epochs must be a whole number of at least 1 (passes over the training data), got 0"),
+    (["--epochs", "-1"], "--epochs must be a whole number of at least 1"),
+    (["--train-size", "0"], "--train-size must be a whole number of at least 1"),
+    (["--batch-size", "0"], "--batch-size must be a whole number of at least 1"),
+    (["--val-split", "-1"], "--val-split must be a whole number of at least 0"),
+    (["--lr", "inf"], "--lr must be a finite number greater than 0"),
+    (["--lr", "nan"], "--lr must be a finite number greater than 0"),
+    (["--lr", "0"], "--lr must be a finite number greater than 0"),
+    (["--weight-decay", "-0.1"], "--weight-decay must be a finite number at least 0"),
+    (["--optimizer", "sgd", "--momentum", "1.5"], "--momentum must be a finite number in [0, 1)"),
+    (["--label-smoothing", "1"], "--label-smoothing must be a finite number in [0, 1)"),
+    (["--seed", "-3"], "--seed must be a whole number of at least 0, got -3"),
+    (["--momentum", "0.5"], "--momentum 0.5 has no effect with --optimizer adam"),
+    (["--optimizer", "adamw", "--momentum", "0.9"], "drop --momentum, or choose --optimizer sgd or rmsprop"),
+])
+def test_bad_option_is_named_before_any_data_is_read(args: list[str], message: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_data(*a: object, **k: object) -> None:
+        raise AssertionError("data was loaded before the options were checked")
+
+    monkeypatch.setattr("convnet.data.get_dataset", no_data)
+    code, out = run("train", "--dataset", "mnist", "--no-download", "--out", str(tmp_path / "r"), *args)
+    assert code == 2, out
+    assert out.startswith("Error: ") and message in out
+    assert "Traceback" not in out and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--train-size", "100"], "100 training images (80 after holding out 20 for validation) are less than one "
+                              "batch (--batch-size 128): use a larger --train-size or a smaller --batch-size"),
+    (["--train-size", "600", "--val-split", "500"],
+     "--val-split 500 leaves 100 of 600 training images, less than one batch (--batch-size 128): use "
+     "--val-split between 0 and 472"),
+    (["--train-size", "99999999"], "--train-size 99,999,999 is more than the 60,000 training images of "
+                                   "synth-digits"),
+])
+def test_sizes_that_leave_no_batch_are_refused(args: list[str], message: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    code, out = run("train", "--dataset", "synth-digits", "--out", str(tmp_path / "r"), "--no-progress", *args)
+    assert code == 2 and message in out, out
+    assert not (tmp_path / "r" / "last.safetensors").exists()
+
+
+def test_explicit_val_split_is_not_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          shared_cache: Path) -> None:
+    """Half of 600 images held out: more than the default fifth, and kept as asked."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    seen = {}
+
+    import convnet.train.run as run_module
+    real_split = run_module.data.random_split
+
+    def spy(ds: object, lengths: list[int], **kw: object) -> object:
+        seen["lengths"] = list(lengths)
+        return real_split(ds, lengths, **kw)
+
+    monkeypatch.setattr(run_module.data, "random_split", spy)
+    code, out = run("train", "--dataset", "synth-digits", "--train-size", "600", "--val-split", "300",
+                    "--batch-size", "100", "--epochs", "1", "--out", str(tmp_path / "r"), "--no-progress")
+    assert code == 0, out
+    assert seen["lengths"] == [300, 300]
