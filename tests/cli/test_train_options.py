@@ -78,3 +78,38 @@ def test_explicit_val_split_is_not_capped(tmp_path: Path, monkeypatch: pytest.Mo
                     "--batch-size", "100", "--epochs", "1", "--out", str(tmp_path / "r"), "--no-progress")
     assert code == 0, out
     assert seen["lengths"] == [300, 300]
+
+
+def test_out_folder_that_cannot_be_written_is_refused_before_training(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_data(*a: object, **k: object) -> None:
+        raise AssertionError("data was loaded before --out was checked")
+
+    monkeypatch.setattr("convnet.data.get_dataset", no_data)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, out = run("train", "--dataset", "synth-digits", "--out", str(blocker / "run"))
+    assert code == 2, out
+    assert (f"Error: --out {blocker / 'run'}: cannot save the run there (Not a directory); nothing was "
+            "trained. Choose a folder you can write to with --out DIR") in out
+
+    def denied(*a: object, **k: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("convnet.train.run.tempfile.mkstemp", denied)
+    target = tmp_path / "new" / "run"
+    code, out = run("train", "--dataset", "synth-digits", "--out", str(target))
+    assert code == 2 and f"--out {target}: cannot save the run there (Permission denied)" in out, out
+    assert not (tmp_path / "new").exists()          # the check leaves no folders behind
+
+
+def test_out_check_leaves_nothing_when_the_run_stops_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from convnet.data import DatasetNotFoundError
+
+    def missing(*a: object, **k: object) -> None:
+        raise DatasetNotFoundError("mnist: not here")
+
+    monkeypatch.setattr("convnet.data.get_dataset", missing)
+    code, out = run("train", "--dataset", "mnist", "--out", str(tmp_path / "deep" / "run"))
+    assert code == 2 and "mnist: not here" in out
+    assert not (tmp_path / "deep").exists()

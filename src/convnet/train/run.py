@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -270,12 +272,44 @@ def unique_dir(base: Path) -> Path:
     return base.parent / f"{base.name}-{k}"
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Fail before any data is loaded if the run's results could not be saved in `out_dir`.
+
+    Creates the missing folders and a probe file, then removes what it created, so a run that
+    stops later for another reason leaves nothing behind.
+    """
+    created: list[Path] = []
+    probe = None
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise NotADirectoryError(0, "it is a file, not a folder")
+        for folder in [*reversed(out_dir.parents), out_dir]:
+            if not folder.exists():
+                folder.mkdir()
+                created.append(folder)
+        fd, probe = tempfile.mkstemp(prefix=".convnet-write-check.", dir=out_dir)
+        os.close(fd)
+    except OSError as e:
+        why = e.strerror or str(e)
+        raise OSError(f"--out {out_dir}: cannot save the run there ({why}); nothing was trained. Choose a "
+                      "folder you can write to with --out DIR") from None
+    finally:
+        if probe is not None:
+            Path(probe).unlink(missing_ok=True)
+        for folder in reversed(created):
+            folder.rmdir()
+
+
 def run_training(config: TrainConfig, log: Any = print) -> RunResult:
     """Train `config.model` on `config.dataset`; returns where the results are and the test score."""
     recipe = config.recipe()
     if config.resume:
         previous = load_checkpoint(config.resume).meta
         config.seed = previous.get("train_config", {}).get("seed", config.seed)
+    out_dir = Path(config.out_dir) if config.out_dir else unique_dir(Path("runs") / f"{config.model}-{config.dataset}")
+    if config.resume:
+        out_dir = Path(config.out_dir) if config.out_dir else Path(config.resume).parent
+    check_out_dir(out_dir)
     cn_random.manual_seed(config.seed)
     train_full = data.get_dataset(config.dataset, train=True, root=config.data_dir,
                                   download=config.download, **config.dataset_options)
@@ -299,9 +333,6 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
     _dry_run(model, info, config.model)
     optimizer = build_optimizer(recipe, model.parameters())
     scheduler, per = build_scheduler(recipe, optimizer, len(train_loader))
-    out_dir = Path(config.out_dir) if config.out_dir else unique_dir(Path("runs") / f"{config.model}-{config.dataset}")
-    if config.resume:
-        out_dir = Path(config.out_dir) if config.out_dir else Path(config.resume).parent
     meta = {"model": model.spec, "dataset": dataset_meta(config.dataset, info),
             "recipe": asdict(recipe), "train_config": asdict(config)}
     trainer = Trainer(model, optimizer, train_loader, val_loader, scheduler, per,
