@@ -33,10 +33,13 @@ def test_train_without_mnist_falls_back_to_synth_digits(tmp_path: Path, monkeypa
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
     assert not (shared_cache / "convnet" / "mnist").exists()
     code, out = run("train", "--epochs", "1", "--train-size", "600", "--val-split", "100",
-                    "--out", str(tmp_path / "run"), "--no-progress")
+                    "--out", str(tmp_path / "run"), "--no-progress", "--no-download")
     assert code == 0, out
     lines = [line for line in out.splitlines() if "MNIST is not available" in line]
     assert len(lines) == 1 and "--data-dir or CONVNET_DATA" in lines[0] and "synth-digits" in lines[0]
+    assert "downloads are off (--no-download)" in lines[0] and "download failed" not in lines[0]
+    note = out.index("Note: this model learned synth-digits (generated digits), not MNIST")
+    assert note > out.index("Test accuracy:")      # said again under the score, not only before training
     assert "convnet train: lenet5 on synth-digits" in out
     assert "Test accuracy:" in out and "Training time:" in out
     assert load_checkpoint(tmp_path / "run" / "best.safetensors").meta["dataset"]["name"] == "synth-digits"

@@ -113,3 +113,26 @@ def test_out_check_leaves_nothing_when_the_run_stops_later(tmp_path: Path, monke
     code, out = run("train", "--dataset", "mnist", "--out", str(tmp_path / "deep" / "run"))
     assert code == 2 and "mnist: not here" in out
     assert not (tmp_path / "deep").exists()
+
+
+def test_named_data_folder_without_mnist_is_an_error_not_synthetic(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """--data-dir names where the data is: a missing MNIST there never falls back to synth-digits."""
+    from convnet.data.download import DownloadError
+
+    def offline(*a: object, **k: object) -> None:
+        raise DownloadError("could not download train-images-idx3-ubyte.gz: offline in tests")
+
+    monkeypatch.setattr("convnet.data.download.download_file", offline)
+    monkeypatch.delenv("CONVNET_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    for extra in ([], ["--no-download"]):
+        code, out = run("train", "--data-dir", str(data_dir), "--out", str(tmp_path / "r"), "--no-progress", *extra)
+        assert code == 2, out
+        assert f"Looked in: root {data_dir / 'mnist'}, root {data_dir}" in out
+        assert "synth-digits" not in out and "MNIST is not available" not in out
+        assert not (tmp_path / "r").exists()
+    code, out = run("train", "--data-dir", str(tmp_path / "typo"), "--out", str(tmp_path / "r"))
+    assert code == 2 and "'--data-dir'" in out and str(tmp_path / "typo") in out and "does not exist" in out

@@ -52,8 +52,9 @@ def _dataset_available(name: str, data_dir: str | None, download: bool) -> str |
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same weights).")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder.  [default: runs/MODEL-DATASET]")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder holding mnist/, fashion-mnist/, ... (else $CONVNET_DATA, the cache, a download).")
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder holding mnist/, fashion-mnist/, ... (else $CONVNET_DATA, the cache, a download). "
+                   "A dataset missing there is an error, never replaced by synthetic digits.")
 @click.option("--no-download", is_flag=True, help="Never try to download data.")
 @click.option("--resume", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Continue from a last.safetensors checkpoint.")
@@ -66,19 +67,24 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
           data_dir: str | None, no_download: bool, resume: str | None, no_progress: bool) -> None:
     """Train a CNN. With no options: LeNet-5 on MNIST, then its test accuracy.
 
-    If MNIST cannot be found or downloaded, it trains on synth-digits (digits convnet
-    draws itself) and says so; --data-dir or CONVNET_DATA point it at real data.
+    With neither --dataset nor --data-dir, if MNIST cannot be found or downloaded, it trains
+    on synth-digits (digits convnet draws itself) and says so, before and after training.
+    A dataset named with --dataset, or looked for in --data-dir, must be found: else an error
+    lists where it looked. --data-dir or CONVNET_DATA point it at real data.
     """
     from ..train import TrainingDiverged, TrainingInterrupted
     from ..train.run import TrainConfig, run_training
 
     chosen = dataset or "mnist"
-    if dataset is None and not resume:
+    fallback = None
+    if dataset is None and data_dir is None and not resume:
         reason = _dataset_available(chosen, data_dir, not no_download)
         if reason is not None:
-            click.secho("MNIST is not available here (not in --data-dir, $CONVNET_DATA or the cache, and "
-                        "the download failed): training on synth-digits instead. Point --data-dir or "
-                        "CONVNET_DATA at a folder holding mnist/ to use real MNIST.", fg="yellow", err=True)
+            how = "downloads are off (--no-download)" if no_download else "the download failed"
+            fallback = (f"MNIST is not available here (not in $CONVNET_DATA or the cache, and {how}): "
+                        "training on synth-digits, digits convnet draws itself, instead. Point --data-dir "
+                        "or CONVNET_DATA at a folder holding mnist/ to use real MNIST.")
+            click.secho(fallback, fg="yellow", err=True)
             chosen = "synth-digits"
     overrides = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr,
                  "schedule": schedule, "weight_decay": weight_decay, "momentum": momentum,
@@ -115,6 +121,11 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
     for note in report.notes:
         click.secho(note, fg="yellow", err=True)
     click.echo(f"Try it:        convnet predict {result.best_checkpoint} your-image.png")
+    if fallback is not None:
+        click.secho("\nNote: this model learned synth-digits (generated digits), not MNIST, because MNIST "
+                    "was not found; its accuracy is not an MNIST score. Pass --data-dir DIR (DIR/mnist/ "
+                    "holding the MNIST files) or set CONVNET_DATA to train on real MNIST.",
+                    fg="yellow", bold=True, err=True)
 
 
 def _restore_options(config: Any, resume: str) -> None:
