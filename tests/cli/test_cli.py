@@ -112,7 +112,10 @@ def test_predict_errors(digit_checkpoint: Path, tmp_path: Path) -> None:
     (folder / "readme.txt").write_text("no images here")
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((50, 50), 255, np.uint8)).save(blank)
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (14000, 14000), 1).save(bomb)            # 24 KB declaring 196 megapixels
     for target, message in ((text, "not an image Pillow can read"), (empty, "the file is empty"),
+                            (bomb, "bomb.png declares 196.0 megapixels; the limit is 50 megapixels"),
                             (folder, "the folder holds no images"), (blank, "looks blank"),
                             (tmp_path / "missing.png", "no such file")):
         code, out = run("predict", str(digit_checkpoint), str(target))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from PIL import Image
 
-from convnet.data.preprocess import prepare_image
+from convnet.data.folder import MAX_PIXELS, ImageTooLarge, load_image
+from convnet.data.preprocess import open_image, prepare_image
 
 
 def bar(h: int, w: int, ink: int, paper: int, box: tuple[int, int, int, int]) -> Image.Image:
@@ -46,3 +50,37 @@ def test_colour_and_photo_style() -> None:
     assert not any("colour" in n for n in notes)                          # R = G = B is not colour
     _, notes = prepare_image(Image.new("L", (30, 30), 0).convert("RGB"), 3, (32, 32), "photo")
     assert any("grayscale to RGB" in n for n in notes)
+
+
+def huge_png(path: Path, width: int, height: int) -> Path:
+    Image.new("1", (width, height), 1).save(path)          # one bit a pixel: a small file, a huge image
+    return path
+
+
+def test_declared_size_is_checked_before_decoding(tmp_path: Path) -> None:
+    """One limit for every reader: open_image (predict, viz), load_image (ImageFolder), prepare_image."""
+    bomb = huge_png(tmp_path / "bomb.png", 14000, 14000)     # Pillow refuses to even open this one
+    over = huge_png(tmp_path / "over.png", 8000, 7000)
+    for reader in (open_image, load_image, lambda p: prepare_image(p, 1, (28, 28), "digits")):
+        with pytest.raises(ImageTooLarge) as bomb_error:
+            reader(bomb)
+        assert str(bomb_error.value) == (f"{bomb} declares 196.0 megapixels; the limit is 50 megapixels (for "
+                                         "example 8000x6000): shrink it first")
+        with pytest.raises(ImageTooLarge, match=r"over\.png declares 8000x7000 pixels, 56\.0 megapixels; the "
+                                                r"limit is 50 megapixels"):
+            reader(over)
+    assert isinstance(bomb_error.value, ValueError) and MAX_PIXELS == 50_000_000
+
+
+def test_large_photos_are_shrunk_while_decoding(tmp_path: Path) -> None:
+    photo = bar(5000, 6000, ink=20, paper=235, box=(1000, 4000, 2800, 3200))   # a dark "1" on a 30 MP page
+    path = tmp_path / "photo.jpg"
+    photo.convert("RGB").save(path)
+    opened = open_image(path, draft_side=2048)
+    assert opened.size == (3000, 2500) and opened.info["declared_size"] == (6000, 5000)   # JPEG draft: 1/2 scale
+    arr, notes = prepare_image(path, 1, (28, 28), "digits")
+    assert notes[0] == "decoded it at 3000x2500 (JPEG draft mode, to save time and memory)"
+    assert notes[1].startswith("shrank it from 3000x2500 to 1500x1250 first")
+    assert notes[-1].startswith("resized it from 6000x5000 to 28x28")
+    small, _ = prepare_image(bar(500, 600, ink=20, paper=235, box=(100, 400, 280, 320)), 1, (28, 28), "digits")
+    assert np.abs(arr.astype(int) - small.astype(int)).mean() < 4              # the same digit as a small photo

@@ -144,7 +144,7 @@ def test_upload_gives_the_same_answer(client: Any) -> None:
 
 
 def big_png(width: int, height: int) -> bytes:
-    return png_bytes(Image.new("L", (width, height), 255))
+    return png_bytes(Image.new("1", (width, height), 1))        # 1 bit a pixel: a few KB
 
 
 @pytest.mark.parametrize(("body", "status", "message"), [
@@ -156,9 +156,13 @@ def big_png(width: int, height: int) -> bytes:
     ({"image": base64.b64encode(b"hello, world").decode()}, 415,
      "the file is not an image Pillow can read (12 bytes, starting b'hello, w': UnidentifiedImageError); send a "
      "PNG, JPEG, BMP, GIF, TIFF or WebP file"),
-    ({"image": base64.b64encode(big_png(300, 300)[:200]).decode()}, 415, "the PNG file is damaged or truncated"),
-    ({"image": base64.b64encode(big_png(5000, 8)).decode()}, 413,
-     "the image is 5000x8 pixels; the limit is 4096x4096: shrink it first"),
+    ({"image": base64.b64encode(png_bytes(Image.new("L", (300, 300), 255))[:200]).decode()}, 415,
+     "the PNG file is damaged or truncated"),
+    ({"image": base64.b64encode(big_png(8000, 7000)).decode()}, 413,
+     "the image declares 8000x7000 pixels, 56.0 megapixels; the limit is 50 megapixels (for example 8000x6000): "
+     "shrink it first"),
+    ({"image": base64.b64encode(big_png(14000, 14000)).decode()}, 413,     # Pillow itself refuses to open it
+     "the image declares 196.0 megapixels; the limit is 50 megapixels"),
     ({"image": data_url(Image.new("L", (50, 50), 255))}, 422,
      "the image looks blank: nothing stands out from its background"),
     ({"pixels": [[0] * 28] * 27}, 422, "'pixels' has shape 1x27x28 but the model takes 1x28x28: send 28 rows of 28 "
@@ -212,6 +216,9 @@ def test_upload_refusals(client: Any) -> None:
     assert detail(client.post("/api/predict/upload", data={"other": "1"}), 422) == "file: required, but missing"
     files = {"file": ("empty.png", b"", "image/png")}
     assert detail(client.post("/api/predict/upload", files=files), 422) == "the image file is empty"
+    files = {"file": ("bomb.png", big_png(14000, 14000), "image/png")}          # 24 KB declaring 196 megapixels
+    assert detail(client.post("/api/predict/upload", files=files), 413) == (
+        "the image declares 196.0 megapixels; the limit is 50 megapixels (for example 8000x6000): shrink it first")
 
 
 # ---------------------------------------------------------------- GET /api/weights, /api/receptive-field

@@ -12,6 +12,12 @@ Any image Pillow reads is converted to 8-bit grayscale ("L") or RGB the same way
 
 EXIF orientation is applied, and a multi-frame file (GIF, TIFF) gives its first frame.
 
+Size limit: every image convnet reads (`load_image`, `ImageFolder`, `convnet predict`, the
+pictures of `convnet viz`, the web app) may have at most `MAX_PIXELS` pixels (50 megapixels,
+width x height: an 8000x6000 photo passes, 10000x10000 does not). The size is read from the
+file's header and checked before any pixel is decoded (`open_lazily`), so a small file that
+declares a huge image costs nothing; a larger image raises `ImageTooLarge`.
+
 >>> import numpy as np, tempfile, pathlib
 >>> from PIL import Image
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "dot.png"
@@ -24,9 +30,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -38,6 +45,43 @@ EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
 Mode = Literal["L", "RGB"]
 _WIDE_INT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+MAX_PIXELS = 50_000_000
+
+
+class ImageTooLarge(DatasetError):
+    """An image whose header declares more than `MAX_PIXELS` pixels; nothing of it was decoded."""
+
+
+def _too_large(name: str, size: tuple[int, int] | int) -> ImageTooLarge:
+    pixels = size if isinstance(size, int) else size[0] * size[1]
+    shape = "" if isinstance(size, int) else f"{size[0]}x{size[1]} pixels, "
+    declared = f"declares {shape}{pixels / 1e6:,.1f} megapixels"
+    return ImageTooLarge(f"{name} {declared}; the limit is {MAX_PIXELS / 1e6:g} megapixels "
+                         "(for example 8000x6000): shrink it first")
+
+
+def open_lazily(source: str | os.PathLike[str] | BinaryIO, name: str) -> Image.Image:
+    """`Image.open` (which reads only the header), refusing an image over `MAX_PIXELS` before it is decoded.
+
+    Raises `ImageTooLarge`; Pillow's own errors for unreadable files pass through for the caller to word.
+
+    >>> import io
+    >>> buf = io.BytesIO(); Image.new("L", (10, 10)).save(buf, "PNG")
+    >>> open_lazily(buf, "tiny.png").size
+    (10, 10)
+    """
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError as e:                  # over twice Pillow's own limit: size in its message
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        raise _too_large(name, int(found.group(1)) if found else 2 * (Image.MAX_IMAGE_PIXELS or 0)) from None
+    w, h = image.size
+    if w * h > MAX_PIXELS:
+        image.close()
+        raise _too_large(name, (w, h))
+    return image
 
 
 @functools.cache
@@ -89,9 +133,9 @@ def load_image(path: str | os.PathLike[str], mode: Mode = "RGB", background: int
     _check_mode(mode)
     path = Path(path)
     try:
-        with Image.open(path) as image:
+        with open_lazily(path, str(path)) as image:
             image = to_mode(image, mode, background)
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
         raise DatasetError(f"cannot read image {path}: {e}") from None
     if size is not None and image.size != (size[1], size[0]):
         image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)

@@ -30,13 +30,22 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .download import DatasetError
-from .folder import to_mode
+from .folder import MAX_PIXELS, ImageTooLarge, open_lazily, to_mode
 
 STYLES = ("digits", "objects", "photo")
 
 
-def open_image(path: str | os.PathLike[str]) -> Image.Image:
-    """Open an image file, with errors that say what is wrong with it."""
+WORKING_SIDE = 2048       # larger images are shrunk to about this before they are analysed
+
+
+def open_image(path: str | os.PathLike[str], draft_side: int | None = None) -> Image.Image:
+    """Open an image file, with errors that say what is wrong with it.
+
+    Its declared size is checked against `MAX_PIXELS` before decoding (`ImageTooLarge`). With
+    `draft_side`, a JPEG whose sides are both at least twice that is decoded at 1/2, 1/4 or 1/8
+    scale (its sides staying at least `draft_side`): far less time and memory for a large photo.
+    ``info["declared_size"]`` keeps the size the file declares.
+    """
     p = Path(path)
     if not p.exists():
         raise DatasetError(f"{p}: no such file")
@@ -45,10 +54,17 @@ def open_image(path: str | os.PathLike[str]) -> Image.Image:
     if p.stat().st_size == 0:
         raise DatasetError(f"{p}: the file is empty")
     try:
-        with Image.open(p) as im:
+        with open_lazily(p, str(p)) as im:
+            declared = im.size
+            if draft_side is not None and im.format == "JPEG":
+                im.draft(im.mode, (draft_side, draft_side))
             im.load()
-            return im.copy()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+            out = im.copy()
+            out.info["declared_size"] = declared
+            return out
+    except ImageTooLarge:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise DatasetError(f"{p}: not an image Pillow can read ({e.__class__.__name__}: {e}); "
                            "use PNG, JPEG, BMP, GIF or TIFF") from None
 
@@ -93,8 +109,24 @@ def prepare_image(source: Any, in_channels: int, size: tuple[int, int], style: s
     """
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
-    image = source if isinstance(source, Image.Image) else open_image(source)
+    image = source if isinstance(source, Image.Image) else open_image(source, draft_side=WORKING_SIDE)
+    w0, h0 = image.info.get("declared_size", image.size)
     notes: list[str] = []
+    if w0 * h0 > MAX_PIXELS:
+        raise ImageTooLarge(f"the image is {w0}x{h0} pixels ({w0 * h0 / 1e6:,.1f} megapixels); the limit is "
+                            f"{MAX_PIXELS / 1e6:g} megapixels (for example 8000x6000): shrink it first")
+    if image.size != (w0, h0):
+        notes.append(f"decoded it at {image.size[0]}x{image.size[1]} (JPEG draft mode, to save time and memory)")
+    factor = -(-max(image.size) // WORKING_SIDE)                      # ceil: 1 for images up to 2048 px
+    if factor > 1:
+        before = image.size
+        if image.mode == "1" or image.mode.startswith("I;16"):
+            image = image.convert("L" if image.mode == "1" else "I")     # modes reduce() cannot average
+        elif image.mode in ("P", "PA"):
+            image = to_mode(image, "RGB")
+        image = image.reduce(factor)
+        notes.append(f"shrank it from {before[0]}x{before[1]} to {image.size[0]}x{image.size[1]} first "
+                     f"(averaging {factor}x{factor} blocks, to save time and memory)")
     rgb = np.asarray(to_mode(image, "RGB"), dtype=np.float32)         # (H, W, 3)
     colour = bool((rgb.max(axis=2) != rgb.min(axis=2)).any())
     mode = "L" if in_channels == 1 else "RGB"
@@ -102,7 +134,6 @@ def prepare_image(source: Any, in_channels: int, size: tuple[int, int], style: s
         notes.append("converted it from colour to grayscale")
     elif not colour and mode == "RGB":
         notes.append("converted it from grayscale to RGB")
-    w0, h0 = image.size
     converted = np.asarray(to_mode(image, mode), dtype=np.float32)     # (H, W) or (H, W, 3)
 
     if style == "photo":

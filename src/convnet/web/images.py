@@ -1,7 +1,9 @@
 """Images sent to the web app: base64 text, uploaded files or arrays of pixels, checked before use.
 
-Limits protect the server: an image file may hold at most 5 MB and 4096 x 4096 pixels, and the
-size is read from the file's header before any pixel is decoded. Every refusal raises an
+Limits protect the server: an image file may hold at most 5 MB, and at most
+`convnet.data.folder.MAX_PIXELS` pixels (50 megapixels, the limit every image reader of convnet
+shares), read from the file's header before any pixel is decoded; a large JPEG is decoded at a
+reduced scale (draft mode). Every refusal raises an
 `UploadError` whose message says what was wrong and what to send instead; its `status` is the
 HTTP status the app answers with (413 too large, 415 not an image, 422 unusable content).
 
@@ -26,8 +28,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-MAX_BYTES = 5 * 1024 * 1024          # an image file: 5 MB
-MAX_SIDE = 4096                      # and at most 4096 x 4096 pixels
+from ..data.folder import ImageTooLarge, open_lazily
+from ..data.preprocess import WORKING_SIDE
+
+MAX_BYTES = 5 * 1024 * 1024          # an image file: 5 MB (its pixels: MAX_PIXELS, shared with the CLI)
 
 
 class UploadError(ValueError):
@@ -57,19 +61,22 @@ def open_upload(data: bytes) -> Image.Image:
     if not data:
         raise UploadError("the image file is empty")
     try:
-        image = Image.open(io.BytesIO(data))
+        image = open_lazily(io.BytesIO(data), "the image")
+    except ImageTooLarge as e:
+        raise TooLarge(str(e)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise NotAnImage(f"the file is not an image Pillow can read ({len(data)} bytes, starting "
                          f"{data[:8]!r}: {e.__class__.__name__}); send a PNG, JPEG, BMP, GIF, TIFF or WebP "
                          "file") from None
-    w, h = image.size
-    if w > MAX_SIDE or h > MAX_SIDE:
-        raise TooLarge(f"the image is {w}x{h} pixels; the limit is {MAX_SIDE}x{MAX_SIDE}: shrink it first")
+    declared = image.size
+    if image.format == "JPEG":
+        image.draft(image.mode, (WORKING_SIDE, WORKING_SIDE))
     try:
         image.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise NotAnImage(f"the {image.format or 'image'} file is damaged or truncated ({e}); save it again and "
                          "resend it") from None
+    image.info["declared_size"] = declared
     return image
 
 
