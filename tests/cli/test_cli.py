@@ -133,3 +133,37 @@ def test_evaluate(digit_checkpoint: Path, monkeypatch: pytest.MonkeyPatch, share
     assert result["count"] == 10000 and 0.9 < result["accuracy"] <= 1
     assert np.array(result["confusion_matrix"]).trace() == round(result["accuracy"] * 10000)
     assert result["accuracy"] == pytest.approx(meta["test"]["accuracy"]) or meta["dataset"]["name"] != "mnist"
+
+
+def test_predict_folder_goes_past_bad_files(digit_checkpoint: Path, tmp_path: Path) -> None:
+    """Every readable image is predicted (.webp included); each bad one is listed with its reason; exit 2."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    draw_digit(7).save(folder / "a-seven.png")
+    draw_digit(1).save(folder / "b-one.webp", lossless=True)
+    (folder / "c-empty.png").write_bytes(b"")
+    whole = folder / "a-seven.png"
+    (folder / "d-truncated.png").write_bytes(whole.read_bytes()[:300])
+    (folder / "e-notes.jpg").write_text("not an image")
+    Image.new("L", (60, 60), 255).save(folder / "f-blank.png")
+    (folder / "readme.txt").write_text("not named as an image: skipped")
+    code, out = run("predict", str(digit_checkpoint), str(folder))
+    assert code == 2, out
+    assert "a-seven.png" in out and "b-one.webp" in out and "Traceback" not in out
+    table = out[:out.index("\nError: could not classify")]
+    assert "c-empty" not in table and "readme" not in out
+    assert "Error: could not classify 4 of 6 images:" in out
+    for name, reason in (("c-empty.png", "the file is empty"),
+                         ("d-truncated.png", "not an image Pillow can read"),
+                         ("e-notes.jpg", "not an image Pillow can read"),
+                         ("f-blank.png", "the image looks blank")):
+        line = next(line for line in out.splitlines() if name in line)
+        assert line.strip().startswith(f"{folder / name}: {reason}"), line
+    code, out = run("predict", str(digit_checkpoint), str(folder), "--json")
+    results = json.loads(out[:out.index("\nError: could not classify")])
+    assert code == 2 and [Path(r["image"]).name for r in results] == [
+        "a-seven.png", "b-one.webp", "c-empty.png", "d-truncated.png", "e-notes.jpg", "f-blank.png"]
+    assert [r["prediction"] for r in results[:2]] == ["7", "1"]
+    assert all("error" in r for r in results[2:]) and "error" not in results[0]
+    code, out = run("predict", str(digit_checkpoint), str(folder / "a-seven.png"), str(folder / "b-one.webp"))
+    assert code == 0 and "Error" not in out

@@ -41,7 +41,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from .dataset import BatchTransform, ImageDataset
 from .download import DatasetError
 
-EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 Mode = Literal["L", "RGB"]
 _WIDE_INT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
@@ -146,7 +146,7 @@ def load_image(path: str | os.PathLike[str], mode: Mode = "RGB", background: int
 class ImageFolder(ImageDataset):
     """A labelled image set from a folder with one sub-folder per class (``root/<class>/<image>``).
 
-    Classes are the sub-folder names in sorted order; images (PNG, JPEG, BMP, GIF, TIFF) are read in
+    Classes are the sub-folder names in sorted order; images (PNG, JPEG, BMP, GIF, TIFF, WebP) are read in
     sorted order, converted to `mode` ("L" or "RGB", see `load_image`) and held in memory. All images must
     share one size unless `image_size` (h, w) is given, which resizes them. ``samples`` lists
     ``(path, label)`` in dataset order.

@@ -66,7 +66,7 @@ def open_image(path: str | os.PathLike[str], draft_side: int | None = None) -> I
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise DatasetError(f"{p}: not an image Pillow can read ({e.__class__.__name__}: {e}); "
-                           "use PNG, JPEG, BMP, GIF or TIFF") from None
+                           "use PNG, JPEG, BMP, GIF, TIFF or WebP") from None
 
 
 def _border(a: np.ndarray) -> np.ndarray:
