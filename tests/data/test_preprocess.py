@@ -84,3 +84,28 @@ def test_large_photos_are_shrunk_while_decoding(tmp_path: Path) -> None:
     assert notes[-1].startswith("resized it from 6000x5000 to 28x28")
     small, _ = prepare_image(bar(500, 600, ink=20, paper=235, box=(100, 400, 280, 320)), 1, (28, 28), "digits")
     assert np.abs(arr.astype(int) - small.astype(int)).mean() < 4              # the same digit as a small photo
+
+
+def test_wide_and_float_images_are_scaled_by_their_range(tmp_path: Path) -> None:
+    """A 16-bit PNG of 12-bit values (0..4080) and a float TIFF of 0..1 read like their 8-bit twin."""
+    page = np.asarray(bar(120, 100, ink=0, paper=255, box=(20, 100, 40, 60)), np.float64) / 255.0   # 0..1
+    reference, _ = prepare_image(Image.fromarray(np.uint8(np.rint(page * 255))), 1, (28, 28), "digits")
+    twelve = tmp_path / "twelve-bit.png"
+    Image.fromarray(np.uint16(np.rint(page * 4080))).save(twelve)
+    floating = tmp_path / "float.tiff"
+    Image.fromarray(page.astype(np.float32), "F").save(floating)
+    for path, mode in ((twelve, "I;16"), (floating, "F")):
+        with Image.open(path) as im:
+            assert im.mode == mode
+        arr, notes = prepare_image(path, 1, (28, 28), "digits")
+        assert notes[0].startswith("inverted")
+        assert np.abs(arr.astype(int) - reference.astype(int)).max() <= 2, path.name
+        assert load_image(path, "L").max() >= 254 and load_image(path, "L").min() == 0
+    shifted = Image.fromarray((page * 40 - 20).astype(np.float32), "F")     # -20..20: stretched by its range
+    assert np.abs(load_image_from(shifted, tmp_path) - np.rint(page * 255)).max() <= 1
+
+
+def load_image_from(image: Image.Image, folder: Path) -> np.ndarray:
+    path = folder / "image.tiff"
+    image.save(path)
+    return load_image(path, "L")[0].astype(float)

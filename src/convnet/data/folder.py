@@ -2,8 +2,11 @@
 
 Any image Pillow reads is converted to 8-bit grayscale ("L") or RGB the same way:
 
-- 16-bit and 32-bit integer images (PNG/TIFF "I;16", "I") are scaled from 0..65535 to 0..255 (Pillow
-  itself would clip them at 255);
+- 16-bit and 32-bit integer images (PNG/TIFF "I;16", "I") are scaled by the bit depth their values
+  use: a maximum of 4080 means 12-bit data (0..4095 to 0..255), 65535 means 16-bit (Pillow itself would
+  clip them at 255); an image with negative values is stretched from its minimum to its maximum;
+- floating-point images ("F", e.g. 32-bit TIFF) holding 0..1 are scaled to 0..255, those within 0..255
+  are kept, and any other range is stretched from its minimum to its maximum;
 - CIELAB images are converted to sRGB with a colour transform (Pillow cannot convert them directly);
 - images with transparency (RGBA, LA, PA, palette or grayscale with a transparent colour) are
   composited over `background` (white unless told otherwise), so hidden colours never show;
@@ -98,9 +101,8 @@ def to_mode(image: Image.Image, mode: Mode = "RGB", background: int | Sequence[i
     """
     _check_mode(mode)
     image = ImageOps.exif_transpose(image)
-    if image.mode in _WIDE_INT_MODES:
-        wide = np.asarray(image).astype(np.float64)  # (H, W) values 0..65535
-        image = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8), "L")
+    if image.mode in _WIDE_INT_MODES or image.mode == "F":
+        image = Image.fromarray(_to_bytes(np.asarray(image), image.mode == "F"), "L")
     elif image.mode == "LAB":
         image = ImageCms.applyTransform(image, _lab_to_srgb())
     if image.mode in _ALPHA_MODES or "transparency" in image.info:
@@ -111,6 +113,26 @@ def to_mode(image: Image.Image, mode: Mode = "RGB", background: int | Sequence[i
         under = Image.new("RGBA", image.size, (*rgb, 255))
         image = Image.alpha_composite(under, image.convert("RGBA"))
     return image if image.mode == mode else image.convert(mode)
+
+
+def _to_bytes(values: np.ndarray, floating: bool) -> np.ndarray:
+    """A wide-integer or float (H, W) image as uint8 0..255, scaled by the range its values use.
+
+    >>> _to_bytes(np.array([[0, 4080]], np.uint16), False).tolist()        # 12-bit data
+    [[0, 254]]
+    >>> _to_bytes(np.array([[0.0, 0.5, 1.0]], np.float32), True).tolist()   # float 0..1
+    [[0, 128, 255]]
+    """
+    a = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    low, high = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if low < 0 or (floating and high > 255):
+        scaled = (a - low) * (255.0 / (high - low)) if high > low else np.zeros_like(a)
+    elif floating:
+        scaled = a * 255.0 if high <= 1.0 else a
+    else:
+        bits = max(8, int(high).bit_length())                          # the bit depth the values use
+        scaled = a * (255.0 / (2 ** bits - 1))
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
 def _check_mode(mode: str) -> None:
