@@ -107,3 +107,13 @@ def test_server_holds_up_under_load(server_url: str, client: Any) -> None:
         got = [p["probability"] for p in answer["probabilities"]]
         assert np.allclose(got, [p["probability"] for p in want["probabilities"]], atol=1e-6)
         assert [m["data"] for m in answer["layers"]] == [m["data"] for m in want["layers"]]
+
+
+def test_a_wildcard_host_is_not_shown_as_the_address_to_open() -> None:
+    from convnet.cli.serve import browser_address
+
+    assert browser_address("0.0.0.0", 8123) == "http://127.0.0.1:8123/"
+    assert browser_address("::", 8123) == "http://[::1]:8123/"
+    assert browser_address("127.0.0.1", 80) == "http://127.0.0.1:80/"
+    assert browser_address("192.168.1.20", 80) == "http://192.168.1.20:80/"
+    assert browser_address("fe80::1", 80) == "http://[fe80::1]:80/"

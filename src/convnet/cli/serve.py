@@ -31,6 +31,19 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+WILDCARDS = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1", "[::]": "::1"}
+
+
+def browser_address(host: str, port: int) -> str:
+    """The address to open in a browser on this machine: a wildcard host (0.0.0.0, ::) is not one.
+
+    >>> browser_address("0.0.0.0", 8000), browser_address("::", 8000), browser_address("::1", 80)
+    ('http://127.0.0.1:8000/', 'http://[::1]:8000/', 'http://[::1]:80/')
+    """
+    shown = WILDCARDS.get(host, host)
+    return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
+
+
 @main.command()
 @click.option("--checkpoint", "-c", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A checkpoint from `convnet train` (default: a small cached digit model, trained the first time).")
@@ -58,11 +71,12 @@ def serve(checkpoint: str | None, host: str, port: int) -> None:
     sock = bind(host, port)
     try:
         app = create_app(checkpoint=checkpoint, log=click.echo)
-        shown_host = f"[{host}]" if ":" in host else host
-        click.secho(f"convnet serve: open http://{shown_host}:{sock.getsockname()[1]}/ in a browser "
-                    "(Ctrl-C stops it)", bold=True)
+        port = sock.getsockname()[1]
+        click.secho(f"convnet serve: open {browser_address(host, port)} in a browser (Ctrl-C stops it)", bold=True)
         if host not in LOOPBACK:
-            click.secho(f"Note: listening on {host}, other machines can reach this app too.", dim=True, err=True)
+            where = ("every network interface of this machine" if host in WILDCARDS else host)
+            click.secho(f"Note: listening on {where}, other machines can reach this app too (at "
+                        f"http://{socket.gethostname()}:{port}/ or this machine's address).", dim=True, err=True)
         try:
             uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
         except KeyboardInterrupt:      # uvicorn shuts down gracefully, then passes Ctrl-C on
