@@ -71,3 +71,22 @@ def test_models_lists_the_zoo() -> None:
     assert code == 0 and list(rows) == models.list()
     assert rows["vgg16_bn"]["params"] == 138_365_992 and round(rows["googlenet"]["macs"] / 1e9, 3) == 1.498
     assert rows["lenet5-classic"]["trainable_params"] == 60_000 and "LeCun" in rows["lenet5"]["paper"]
+
+
+def test_models_table_aligns_its_numbers() -> None:
+    """Every row's parameter count ends in the same column, lenet5-classic (not all trainable) included."""
+    code, out = run("models")
+    lines = {line.split()[0]: line for line in out.splitlines()[1:] if line.strip()}
+    assert code == 0 and set(lines) == set(models.list())
+    ends = {}
+    for name in ("lenet5", "lenet5-classic", "alexnet"):
+        count = f"{run_params(name):,}"
+        ends[name] = lines[name].index(count) + len(count)
+    assert len(set(ends.values())) == 1, ends
+    assert lines["lenet5-classic"].split()[2] == "60,000" and lines["lenet5"].split()[2] == "all"
+
+
+def run_params(name: str) -> int:
+    from convnet.inspect import summary
+
+    return summary(name, models.info(name).input_shape).total_params

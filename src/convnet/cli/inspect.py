@@ -87,13 +87,13 @@ def list_models(as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("model", "params", "GMACs", "input", "paper", box=None, pad_edge=False)
-    table.columns[1].justify = table.columns[2].justify = "right"
+    table = Table("model", "params", "trainable", "GMACs", "input", "paper", box=None, pad_edge=False)
+    for column in table.columns[1:4]:
+        column.justify = "right"                       # numbers align on their last digit
     for r in rows:
-        params = f"{r['params']:,}" + ("" if r["trainable_params"] == r["params"]
-                                       else f" ({r['trainable_params']:,} trainable)")
-        table.add_row(r["name"], params, f"{r['macs'] / 1e9:.3f}", "x".join(map(str, r["input_shape"])),
-                      r["paper"])
+        trainable = "all" if r["trainable_params"] == r["params"] else f"{r['trainable_params']:,}"
+        table.add_row(r["name"], f"{r['params']:,}", trainable, f"{r['macs'] / 1e9:.3f}",
+                      "x".join(map(str, r["input_shape"])), r["paper"])
     Console(width=200).print(table)
 
 
