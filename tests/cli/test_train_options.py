@@ -136,3 +136,16 @@ def test_named_data_folder_without_mnist_is_an_error_not_synthetic(tmp_path: Pat
         assert not (tmp_path / "r").exists()
     code, out = run("train", "--data-dir", str(tmp_path / "typo"), "--out", str(tmp_path / "r"))
     assert code == 2 and "'--data-dir'" in out and str(tmp_path / "typo") in out and "does not exist" in out
+
+
+def test_training_time_after_resume_counts_only_the_epochs_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               shared_cache: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    common = ["--no-progress", "--schedule", "constant"]
+    code, out = run("train", "--dataset", "synth-digits", "--train-size", "600", "--val-split", "100",
+                    "--epochs", "1", "--out", str(tmp_path / "r"), *common)
+    assert code == 0 and "for 1 epoch\n" in out, out
+    code, out = run("train", "--resume", str(tmp_path / "r" / "last.safetensors"), "--epochs", "3", *common)
+    assert code == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("Training time:"))
+    assert line.endswith("for 2 epochs (2 to 3 of 3; the first 1 ran before --resume)"), line

@@ -92,8 +92,12 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
     config = TrainConfig(model=model, dataset=chosen, data_dir=data_dir, download=not no_download,
                          out_dir=out_dir, seed=seed, resume=resume, progress=not no_progress,
                          overrides=overrides, train_size=train_size)
+    resumed_after = 0
     if resume:
         _restore_options(config, resume)
+        from ..train import load_checkpoint
+
+        resumed_after = int(load_checkpoint(resume).meta.get("epoch", 0))
     recipe = config.recipe()
     click.echo(f"convnet train: {config.model} on {config.dataset}, {recipe.epochs} epochs, "
                f"{recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule}), batch {recipe.batch_size}, "
@@ -110,7 +114,7 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
     click.echo("")
     click.secho(f"Test accuracy: {100 * t.accuracy:.2f}% (top-5 {100 * t.top5_accuracy:.2f}%) on "
                 f"{t.total:,} {result.dataset} test images", bold=True)
-    click.echo(f"Training time: {_duration(result.seconds)} for {result.epochs} epochs")
+    click.echo(f"Training time: {_duration(result.seconds)} for {_epochs_run(result.epochs, resumed_after)}")
     click.echo(f"Checkpoint:    {result.best_checkpoint}  (history and metrics in {result.out_dir}/)")
     from ..viz.report import training_report
 
@@ -126,6 +130,16 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
                     "was not found; its accuracy is not an MNIST score. Pass --data-dir DIR (DIR/mnist/ "
                     "holding the MNIST files) or set CONVNET_DATA to train on real MNIST.",
                     fg="yellow", bold=True, err=True)
+
+
+def _epochs_run(total: int, resumed_after: int) -> str:
+    """'8 epochs', or after --resume only those this run trained: '5 epochs (6 to 8 of 8; ...)'."""
+    ran = total - resumed_after
+    text = f"{ran} epoch{'' if ran == 1 else 's'}"
+    if resumed_after:
+        text += (f" ({resumed_after + 1} to {total} of {total}; the first {resumed_after} ran before --resume)"
+                 if ran else f" (all {total} had run before --resume)")
+    return text
 
 
 def _restore_options(config: Any, resume: str) -> None:
