@@ -133,6 +133,10 @@ def test_evaluate(digit_checkpoint: Path, monkeypatch: pytest.MonkeyPatch, share
     assert result["count"] == 10000 and 0.9 < result["accuracy"] <= 1
     assert np.array(result["confusion_matrix"]).trace() == round(result["accuracy"] * 10000)
     assert result["accuracy"] == pytest.approx(meta["test"]["accuracy"]) or meta["dataset"]["name"] != "mnist"
+    assert result["train_label_smoothing"] == meta["recipe"]["label_smoothing"] == 0.1
+    code, out = run("evaluate", str(digit_checkpoint))
+    said = " ".join(out.split())                      # the table may wrap the line
+    assert code == 0 and "(plain cross-entropy: training used label smoothing 0.1, so its losses are higher)" in said
 
 
 def test_predict_folder_goes_past_bad_files(digit_checkpoint: Path, tmp_path: Path) -> None:

@@ -174,15 +174,19 @@ def evaluate(checkpoint: str, dataset: str | None, split: str, data_dir: str | N
     ds_meta = meta["dataset"]
     loader = data.DataLoader(ds, batch_size=500, transform=eval_transform(ds_meta["mean"], ds_meta["std"]))
     metrics = run_eval(model, loader).as_dict(ds_meta["classes"])
+    smoothing = float(meta.get("recipe", {}).get("label_smoothing", 0.0) or 0.0)
     if as_json:
-        click.echo(json.dumps({"checkpoint": checkpoint, "dataset": name, "split": split, **metrics}))
+        click.echo(json.dumps({"checkpoint": checkpoint, "dataset": name, "split": split, **metrics,
+                               "train_label_smoothing": smoothing}))
         return
+    loss_note = (f" (plain cross-entropy: training used label smoothing {smoothing:g}, so its losses are higher)"
+                 if smoothing else "")
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     console.print(f"[bold]{100 * metrics['accuracy']:.2f}%[/] top-1, {100 * metrics['top5_accuracy']:.2f}% "
-                  f"top-5, loss {metrics['loss']:.4f} on {metrics['count']:,} {name} {split} images")
+                  f"top-5, loss {metrics['loss']:.4f} on {metrics['count']:,} {name} {split} images{loss_note}")
     table = Table("class", "accuracy", "confusion (rows: true, columns: predicted)", box=None)
     for (cls, acc), row in zip(metrics["per_class_accuracy"].items(), metrics["confusion_matrix"], strict=True):
         table.add_row(cls, f"{100 * acc:.2f}%", " ".join(f"{v:5d}" for v in row))
