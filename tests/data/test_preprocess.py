@@ -109,3 +109,30 @@ def load_image_from(image: Image.Image, folder: Path) -> np.ndarray:
     path = folder / "image.tiff"
     image.save(path)
     return load_image(path, "L")[0].astype(float)
+
+
+def test_notes_say_what_the_file_needed(tmp_path: Path) -> None:
+    """First frame of a GIF, EXIF rotation, CMYK colours and transparency are each reported."""
+    digit = bar(60, 40, ink=0, paper=255, box=(10, 50, 15, 25))
+    gif = tmp_path / "two.gif"
+    digit.save(gif, save_all=True, append_images=[Image.new("L", (40, 60), 128)])
+    turned = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    digit.convert("RGB").save(turned, exif=exif)
+    cmyk = tmp_path / "cmyk.jpg"
+    digit.convert("CMYK").save(cmyk)
+    clear = tmp_path / "clear.png"
+    rgba = digit.convert("RGBA")
+    rgba.putalpha(Image.new("L", rgba.size, 255))
+    rgba.save(clear)
+    expected = {gif: "used the first of its 2 frames",
+                turned: "turned it 90 degrees clockwise (as its EXIF orientation says)",
+                cmyk: "converted it from CMYK colours to RGB",
+                clear: "flattened its transparent parts onto white"}
+    for path, note in expected.items():
+        _, notes = prepare_image(path, 1, (28, 28), "digits")
+        assert note in notes, (path.name, notes)
+        assert all(n not in notes for p, n in expected.items() if p != path)
+    _, notes = prepare_image(digit, 1, (28, 28), "digits")
+    assert notes[0].startswith("inverted")                     # a plain image: no file notes

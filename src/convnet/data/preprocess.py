@@ -61,12 +61,34 @@ def open_image(path: str | os.PathLike[str], draft_side: int | None = None) -> I
             im.load()
             out = im.copy()
             out.info["declared_size"] = declared
+            out.info["frames"] = getattr(im, "n_frames", 1)
             return out
     except ImageTooLarge:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise DatasetError(f"{p}: not an image Pillow can read ({e.__class__.__name__}: {e}); "
                            "use PNG, JPEG, BMP, GIF, TIFF or WebP") from None
+
+
+_ORIENTATION = 0x0112          # the EXIF tag saying how the camera was held
+_TURNS = {2: "mirrored it", 3: "turned it 180 degrees", 4: "flipped it upside down", 5: "mirrored and turned it",
+          6: "turned it 90 degrees clockwise", 7: "mirrored and turned it", 8: "turned it 90 degrees anticlockwise"}
+
+
+def _file_notes(image: Image.Image) -> list[str]:
+    """What `to_mode` will do to this file beyond resizing: frames, EXIF rotation, colour space, transparency."""
+    notes = []
+    frames = image.info.get("frames", getattr(image, "n_frames", 1))
+    if frames > 1:
+        notes.append(f"used the first of its {frames} frames")
+    turn = _TURNS.get(image.getexif().get(_ORIENTATION, 1))
+    if turn:
+        notes.append(f"{turn} (as its EXIF orientation says)")
+    if image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        notes.append(f"converted it from {image.mode} colours to RGB")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        notes.append("flattened its transparent parts onto white")
+    return notes
 
 
 def _border(a: np.ndarray) -> np.ndarray:
@@ -115,6 +137,7 @@ def prepare_image(source: Any, in_channels: int, size: tuple[int, int], style: s
     if w0 * h0 > MAX_PIXELS:
         raise ImageTooLarge(f"the image is {w0}x{h0} pixels ({w0 * h0 / 1e6:,.1f} megapixels); the limit is "
                             f"{MAX_PIXELS / 1e6:g} megapixels (for example 8000x6000): shrink it first")
+    notes += _file_notes(image)
     if image.size != (w0, h0):
         notes.append(f"decoded it at {image.size[0]}x{image.size[1]} (JPEG draft mode, to save time and memory)")
     factor = -(-max(image.size) // WORKING_SIDE)                      # ceil: 1 for images up to 2048 px
