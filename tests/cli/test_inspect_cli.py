@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from convnet import models
@@ -90,3 +91,27 @@ def run_params(name: str) -> int:
     from convnet.inspect import summary
 
     return summary(name, models.info(name).input_shape).total_params
+
+
+def test_summary_refuses_an_input_too_large_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import convnet.inspect as inspect_pkg
+
+    real = inspect_pkg.summary
+    seen: list[tuple[int, ...]] = []
+
+    def spy(net: object, shape: tuple[int, ...], **kw: object) -> object:
+        seen.append(tuple(shape))
+        assert shape[1] * shape[2] <= 256 * 256, f"ran the huge input {shape}"
+        return real(net, shape, **kw)
+
+    monkeypatch.setattr(inspect_pkg, "summary", spy)
+    code, out = run("summary", "resnet18", "--input", "3x100000x100000")
+    assert code == 2 and "Traceback" not in out
+    assert out.startswith("Error: --input 3x100000x100000: one forward pass of resnet18 would hold about ")
+    assert "GiB of activations (estimated from a 3x255x255 input); the limit is 4 GiB: use a smaller --input" in out
+    assert seen == [(3, 255, 255)]
+    code, out = run("summary", "lenet5", "--input", "1x100000x100000")       # cannot run small: judged by its input
+    assert code == 2 and "about 37.3 GiB of activations (the input alone)" in out
+    monkeypatch.setattr(inspect_pkg, "summary", real)
+    code, out = run("summary", "resnet18", "--input", "3x512x512")
+    assert code == 0 and "Activations: 149.01 MB per image" in out

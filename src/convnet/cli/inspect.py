@@ -35,6 +35,37 @@ def _model_and_shape(model: str, input_text: str | None) -> tuple[Any, tuple[int
     return net, shape, label
 
 
+MAX_ACTIVATION_BYTES = 4 * 2**30     # the activations one summary forward pass may hold: 4 GiB
+_PROBE_PIXELS = 256 * 256
+
+
+def _check_memory(net: Any, shape: tuple[int, ...], label: str) -> None:
+    """Refuse an input whose forward pass would need more than `MAX_ACTIVATION_BYTES`, before allocating it.
+
+    For a large input the model first runs at a small one of the same aspect ratio (at most 256x256
+    pixels) and its activation memory is scaled by the ratio of pixels; a model that cannot run
+    the small one is judged by its input alone (a lower bound).
+    """
+    import math
+
+    from ..inspect import summary as summarise
+
+    if len(shape) != 3 or min(shape) < 1 or shape[1] * shape[2] <= _PROBE_PIXELS:
+        return
+    c, h, w = shape
+    f = math.ceil(math.sqrt(h * w / _PROBE_PIXELS))
+    ph, pw = max(1, h // f), max(1, w // f)
+    try:
+        estimate = summarise(net, (c, ph, pw)).activation_bytes * (h * w) / (ph * pw)
+        how = f"estimated from a {c}x{ph}x{pw} input"
+    except ValueError:
+        estimate, how = 4.0 * c * h * w, "the input alone"
+    if estimate > MAX_ACTIVATION_BYTES:
+        raise UserError(f"--input {c}x{h}x{w}: one forward pass of {label} would hold about "
+                        f"{estimate / 2**30:,.1f} GiB of activations ({how}); the limit is "
+                        f"{MAX_ACTIVATION_BYTES / 2**30:g} GiB: use a smaller --input")
+
+
 @main.command()
 @click.argument("model")
 @click.option("--input", "-i", "input_text", default=None,
@@ -53,6 +84,7 @@ def summary(model: str, input_text: str | None, fmt: str | None) -> None:
     from ..inspect import summary as summarise
 
     net, shape, label = _model_and_shape(model, input_text)
+    _check_memory(net, shape, label)
     s = summarise(net, shape)
     s.model = label
     if fmt == "json":
