@@ -40,3 +40,30 @@ def draw_digit(digit: int, canvas: tuple[int, int] = (200, 260), box: tuple[int,
             x0, y0, x1, y1 = stroke[1]
             d.arc([at(x0, y0), at(x1, y1)], stroke[2], stroke[3], fill=ink, width=pen)
     return img
+
+
+def photographed(digit: int, lighting: str, seed: int = 0) -> Image.Image:
+    """`digit` in dark ink on paper as a phone would see it: "clean", "gradient" (the page 55% to 100%
+    lit from left to right), "shadow" (a hard shadow over part of the page and the digit), "texture"
+    (blotchy paper) or "noise" (sensor noise, lower contrast)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed + digit)
+    base = np.asarray(draw_digit(digit, canvas=(300, 400)), np.float64)        # ink 0, paper 255
+    h, w = base.shape
+    yy, xx = np.mgrid[:h, :w] / max(h, w)
+    ink = base < 128
+    if lighting == "clean":
+        out = base
+    elif lighting == "gradient":
+        out = np.where(ink, 40.0, 255 * (0.55 + 0.45 * xx / xx.max()))
+    elif lighting == "shadow":
+        out = np.where(ink, 40.0, np.where(xx + 0.5 * yy > 0.6, 120.0, 235.0))
+    elif lighting == "texture":
+        blotches = rng.normal(0, 1, (h // 8, w // 8))
+        out = np.where(ink, 40.0, 215 + 15 * np.asarray(Image.fromarray(blotches).resize((w, h), Image.BILINEAR)))
+    elif lighting == "noise":
+        out = base * 0.8 + 30 + rng.normal(0, 18, base.shape)
+    else:
+        raise ValueError(f"unknown lighting {lighting!r}")
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from drawing import draw_digit
+from drawing import draw_digit, photographed
 from PIL import Image
 
 from convnet.cli import main
@@ -171,3 +171,26 @@ def test_predict_folder_goes_past_bad_files(digit_checkpoint: Path, tmp_path: Pa
     assert all("error" in r for r in results[2:]) and "error" not in results[0]
     code, out = run("predict", str(digit_checkpoint), str(folder / "a-seven.png"), str(folder / "b-one.webp"))
     assert code == 0 and "Error" not in out
+
+
+def test_predict_reads_digits_under_uneven_light(digit_checkpoint: Path, tmp_path: Path) -> None:
+    """Gradients, a hard shadow, paper texture and noise: read about as well as clean photos."""
+    conditions = ("clean", "gradient", "shadow", "texture", "noise")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for digit in range(10):
+        for lighting in conditions:
+            photographed(digit, lighting).save(folder / f"{digit}-{lighting}.png")
+    code, out = run("predict", str(digit_checkpoint), str(folder), "--json")
+    assert code == 0, out
+    right = dict.fromkeys(conditions, 0)
+    notes = {}
+    for r in json.loads(out):
+        digit, lighting = Path(r["image"]).stem.split("-")
+        right[lighting] += r["prediction"] == digit
+        notes[Path(r["image"]).stem] = r["preprocessing"]
+    assert right["clean"] >= 8, right
+    assert all(right[c] >= right["clean"] - 1 for c in conditions), right
+    assert any(n.startswith("evened out its lighting") for n in notes["3-shadow"])
+    assert any(n.startswith("evened out its lighting") for n in notes["3-gradient"])
+    assert not any(n.startswith("evened out its lighting") for n in notes["3-clean"])
