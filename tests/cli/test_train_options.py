@@ -149,3 +149,15 @@ def test_training_time_after_resume_counts_only_the_epochs_run(tmp_path: Path, m
     assert code == 0, out
     line = next(line for line in out.splitlines() if line.startswith("Training time:"))
     assert line.endswith("for 2 epochs (2 to 3 of 3; the first 1 ran before --resume)"), line
+
+
+def test_a_bare_train_checks_options_before_looking_for_data(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --dataset, a bad option is reported before MNIST is looked for: no fallback
+    to synth-digits is announced for a run that will not start."""
+    monkeypatch.delenv("CONVNET_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    code, out = run("train", "--no-download", "--epochs", "0", "--out", str(tmp_path / "r"))
+    assert code == 2, out
+    assert out.startswith("Error: --epochs must be a whole number of at least 1"), out
+    assert "synth-digits" not in out and "MNIST is not available" not in out

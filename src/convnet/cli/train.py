@@ -76,6 +76,11 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
     from ..train.run import TrainConfig, run_training
 
     chosen = dataset or "mnist"
+    overrides = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr,
+                 "schedule": schedule, "weight_decay": weight_decay, "momentum": momentum,
+                 "augment": augment, "label_smoothing": label_smoothing, "val_split": val_split}
+    if not resume:                       # bad options are reported before any data is looked for
+        TrainConfig(model=model, dataset=chosen, overrides=overrides, train_size=train_size).recipe()
     fallback = None
     if dataset is None and data_dir is None and not resume:
         reason = _dataset_available(chosen, data_dir, not no_download)
@@ -86,9 +91,6 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
                         "or CONVNET_DATA at a folder holding mnist/ to use real MNIST.")
             click.secho(fallback, fg="yellow", err=True)
             chosen = "synth-digits"
-    overrides = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr,
-                 "schedule": schedule, "weight_decay": weight_decay, "momentum": momentum,
-                 "augment": augment, "label_smoothing": label_smoothing, "val_split": val_split}
     config = TrainConfig(model=model, dataset=chosen, data_dir=data_dir, download=not no_download,
                          out_dir=out_dir, seed=seed, resume=resume, progress=not no_progress,
                          overrides=overrides, train_size=train_size)
