@@ -34,6 +34,16 @@ def same_dtype(a: Tensor, b: Tensor | None, op: str, names: tuple[str, str]) -> 
         )
 
 
+def operands(input: Any, weight: Any, bias: Any, op: str) -> None:
+    """The input, weight and optional bias of a layer: tensors, floating point, one dtype."""
+    tensor_arg(input, op)
+    tensor_arg(weight, op, "weight")
+    tensor_arg(bias, op, "bias", optional=True)
+    float_arg(input, op)
+    float_arg(weight, op, "weight")
+    same_dtype(input, weight, op, ("input", "weight"))
+    same_dtype(input, bias, op, ("input", "bias"))
+
 def ndim_arg(x: Tensor, ndim: int, op: str, layout: str, name: str = "input") -> None:
     if x.ndim == ndim:
         return

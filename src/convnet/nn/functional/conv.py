@@ -29,7 +29,7 @@ from ... import arith, kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...kernels import ConvGeometry, Pad2d
-from ._checks import float_arg, int_arg, ndim_arg, pair_arg, same_dtype, tensor_arg
+from ._checks import int_arg, ndim_arg, operands, pair_arg
 
 
 # ------------------------------------------------------------------ conv2d
@@ -122,13 +122,7 @@ def conv2d_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None, strid
 
 def _conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any, dilation: Any,
             groups: int, relu: bool, op: str) -> Tensor:
-    tensor_arg(input, op)
-    tensor_arg(weight, op, "weight")
-    tensor_arg(bias, op, "bias", optional=True)
-    float_arg(input, op)
-    float_arg(weight, op, "weight")
-    same_dtype(input, weight, op, ("input", "weight"))
-    same_dtype(input, bias, op, ("input", "bias"))
+    operands(input, weight, bias, op)
     ndim_arg(input, 4, op, "(N, C, H, W)")
     ndim_arg(weight, 4, op, "(out_channels, in_channels / groups, KH, KW)", name="weight")
     groups = int_arg(groups, op, "groups", 1)
@@ -196,13 +190,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     (1, 1, 5, 5)
     """
     op = "conv_transpose2d"
-    tensor_arg(input, op)
-    tensor_arg(weight, op, "weight")
-    tensor_arg(bias, op, "bias", optional=True)
-    float_arg(input, op)
-    float_arg(weight, op, "weight")
-    same_dtype(input, weight, op, ("input", "weight"))
-    same_dtype(input, bias, op, ("input", "bias"))
+    operands(input, weight, bias, op)
     ndim_arg(input, 4, op, "(N, C, H, W)")
     ndim_arg(weight, 4, op, "(in_channels, out_channels / groups, KH, KW)", name="weight")
     groups = int_arg(groups, op, "groups", 1)

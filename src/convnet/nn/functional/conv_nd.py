@@ -30,7 +30,7 @@ import numpy as np
 from ... import arith
 from ..._tensor import Tensor
 from ...autograd.function import Function
-from ._checks import float_arg, int_arg, ndim_arg, ntuple_arg, same_dtype, tensor_arg
+from ._checks import int_arg, ndim_arg, ntuple_arg, operands, tensor_arg
 from .conv import conv2d, conv_transpose2d
 
 PadsNd = tuple[tuple[int, int], ...]       # (before, after) per spatial axis
@@ -55,13 +55,7 @@ def pads_arg(padding: Any, sizes: Sequence[int], kernel: Sequence[int], stride: 
 
 def _check_conv(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int, spatial: int,
                 op: str) -> int:
-    tensor_arg(input, op)
-    tensor_arg(weight, op, "weight")
-    tensor_arg(bias, op, "bias", optional=True)
-    float_arg(input, op)
-    float_arg(weight, op, "weight")
-    same_dtype(input, weight, op, ("input", "weight"))
-    same_dtype(input, bias, op, ("input", "bias"))
+    operands(input, weight, bias, op)
     axes = "DHW"[3 - spatial:]
     ndim_arg(input, spatial + 2, op, f"(N, C, {', '.join(axes)})")
     ndim_arg(weight, spatial + 2, op, f"(out_channels, in_channels / groups, {', '.join('K' + a for a in axes)})",
@@ -254,12 +248,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     (1, 4, 3, 5, 5)
     """
     op = "conv_transpose3d"
-    for t, name in ((input, "input"), (weight, "weight")):
-        tensor_arg(t, op, name)
-        float_arg(t, op, name)
-    tensor_arg(bias, op, "bias", optional=True)
-    same_dtype(input, weight, op, ("input", "weight"))
-    same_dtype(input, bias, op, ("input", "bias"))
+    operands(input, weight, bias, op)
     ndim_arg(input, 5, op, "(N, C, D, H, W)")
     ndim_arg(weight, 5, op, "(in_channels, out_channels / groups, KD, KH, KW)", name="weight")
     groups = int_arg(groups, op, "groups", 1)

@@ -7,7 +7,7 @@ import numpy as np
 from ... import kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
-from ._checks import float_arg, same_dtype, tensor_arg
+from ._checks import operands
 
 
 class LinearFn(Function):
@@ -35,13 +35,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     (2, 4)
     """
     op = "linear"
-    tensor_arg(input, op)
-    tensor_arg(weight, op, "weight")
-    tensor_arg(bias, op, "bias", optional=True)
-    float_arg(input, op)
-    float_arg(weight, op, "weight")
-    same_dtype(input, weight, op, ("input", "weight"))
-    same_dtype(input, bias, op, ("input", "bias"))
+    operands(input, weight, bias, op)
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-D (out_features, in_features), "
                          f"got shape {tuple(weight.shape)}")
