@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ConvnetTypeError, ConvnetValueError
 from ..nn.module import Module
 
 
@@ -38,7 +39,7 @@ def register(name: str, *, paper: str, input_shape: tuple[int, int, int], num_cl
 
     def wrap(builder: Callable[..., Module]) -> Callable[..., Module]:
         if name in _REGISTRY:
-            raise ValueError(f"model {name!r} is registered twice")
+            raise ConvnetValueError(f"model {name!r} is registered twice")
         _REGISTRY[name] = ModelInfo(name, builder, paper, input_shape, num_classes, family, defaults)
         return builder
 
@@ -57,7 +58,7 @@ def info(name: str) -> ModelInfo:
     except KeyError:
         close = difflib.get_close_matches(name.lower(), list(_REGISTRY), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ValueError(
+        raise ConvnetValueError(
             f"unknown model {name!r}{hint}; known models: {', '.join(_REGISTRY)}"
         ) from None
 
@@ -78,8 +79,8 @@ def create(name: str, **kwargs: Any) -> Module:
     params = inspect.signature(record.builder).parameters
     unknown = [k for k in kwargs if k not in params]
     if unknown:
-        raise TypeError(f"{name} does not take {', '.join(unknown)}; it takes: "
-                        f"{', '.join(params)}")
+        raise ConvnetTypeError(f"{name} does not take {', '.join(unknown)}; it takes: "
+                               f"{', '.join(params)}")
     model = record.builder(**kwargs)
     model.spec = {"name": name, "kwargs": dict(kwargs)}
     return model

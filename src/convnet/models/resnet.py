@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import nn
 from .._tensor import Tensor
+from ..errors import ConvnetValueError
 from ..nn import functional as F
 from .registry import register
 
@@ -149,7 +150,7 @@ class CifarResNet(nn.Module):
     def __init__(self, depth: int = 20, num_classes: int = 10, in_channels: int = 3) -> None:
         super().__init__()
         if (depth - 2) % 6:
-            raise ValueError(f"CIFAR ResNet depth must be 6n + 2 (20, 32, 44, 56, 110), got {depth}")
+            raise ConvnetValueError(f"CIFAR ResNet depth must be 6n + 2 (20, 32, 44, 56, 110), got {depth}")
         n = (depth - 2) // 6
         self.conv1 = conv3x3(in_channels, 16)
         self.bn1 = nn.BatchNorm2d(16)

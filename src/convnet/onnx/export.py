@@ -319,7 +319,7 @@ def export(model: Module, path: str | os.PathLike[str], input_shape: Sequence[in
     >>> convnet.onnx.export(convnet.models.create("lenet5"), path, (1, 32, 32)).name
     'lenet5.onnx'
     """
-    from ..train.checkpoint import atomic_write_bytes
+    from ..io.atomic import atomic_write_bytes
 
     atomic_write_bytes(path, _build(model, input_shape, opset, dataset)[1])
     return Path(path)

@@ -3,19 +3,12 @@
 =================  ============================================================
 loop.py            Trainer (fit, validation, history, checkpoints, resume), evaluate
 metrics.py         top-1/top-5, per-class accuracy, confusion matrix
-checkpoint.py      the safetensors checkpoint format, atomic writes
 run.py             recipes and run_training, what `convnet train` calls
 =================  ============================================================
 """
 
-from .checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    atomic_write_bytes,
-    atomic_write_text,
-    load_checkpoint,
-    save_checkpoint,
-)
+from ..io.atomic import atomic_write_bytes, atomic_write_text
+from ..io.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from .loop import Trainer, TrainingDiverged, TrainingInterrupted, evaluate
 from .metrics import ClassificationMetrics, topk_correct
 from .run import Recipe, RunResult, TrainConfig, default_recipe, run_training

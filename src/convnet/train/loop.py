@@ -26,8 +26,9 @@ from typing import Any
 from .. import random as cn_random
 from .._tensor import Tensor
 from ..autograd import no_grad
+from ..io.atomic import atomic_write_text
+from ..io.checkpoint import load_checkpoint, save_checkpoint
 from ..nn import functional as F
-from .checkpoint import atomic_write_text, load_checkpoint, save_checkpoint
 from .metrics import ClassificationMetrics
 
 

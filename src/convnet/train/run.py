@@ -21,8 +21,10 @@ from typing import Any
 from .. import data, models, optim
 from .. import random as cn_random
 from ..data import transforms as T
+from ..errors import ConvnetFileError, OptionError, ShapeError
+from ..io.atomic import atomic_write_text
+from ..io.checkpoint import load_checkpoint, save_checkpoint
 from ..nn import functional as F
-from .checkpoint import atomic_write_text, load_checkpoint, save_checkpoint
 from .loop import Trainer, evaluate
 from .metrics import ClassificationMetrics
 
@@ -82,7 +84,7 @@ class TrainConfig:
         known = {f.name for f in fields(Recipe)}
         unknown = set(self.overrides) - known
         if unknown:
-            raise ValueError(f"unknown recipe option(s) {sorted(unknown)}; known: {sorted(known)}")
+            raise OptionError(f"unknown recipe option(s) {sorted(unknown)}; known: {sorted(known)}")
         recipe = Recipe(**{**asdict(base), **{k: v for k, v in self.overrides.items() if v is not None}})
         check_options(self, recipe)
         return recipe
@@ -104,7 +106,7 @@ def _flag(name: str) -> str:
 
 def _whole(value: Any, name: str, minimum: int, what: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{_flag(name)} must be a whole number of at least {minimum} ({what}), got {value!r}")
+        raise OptionError(f"{_flag(name)} must be a whole number of at least {minimum} ({what}), got {value!r}")
 
 
 def _number(value: Any, name: str, low: float, high: float | None, what: str, *, low_open: bool = False,
@@ -117,7 +119,7 @@ def _number(value: Any, name: str, low: float, high: float | None, what: str, *,
             span = f"greater than {low:g}" if low_open else f"at least {low:g}"
         else:
             span = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{_flag(name)} must be a finite number {span} ({what}), got {value!r}")
+        raise OptionError(f"{_flag(name)} must be a finite number {span} ({what}), got {value!r}")
 
 
 def check_options(config: TrainConfig, recipe: Recipe) -> None:
@@ -142,15 +144,15 @@ def check_options(config: TrainConfig, recipe: Recipe) -> None:
     for name, value, allowed in (("optimizer", recipe.optimizer, OPTIMIZERS),
                                  ("schedule", recipe.schedule, SCHEDULES), ("augment", recipe.augment, AUGMENTS)):
         if not isinstance(value, str) or value.lower() not in allowed:
-            raise ValueError(f"{_flag(name)} must be one of {', '.join(allowed)}, got {value!r}")
+            raise OptionError(f"{_flag(name)} must be one of {', '.join(allowed)}, got {value!r}")
     if config.train_size is not None:
         _whole(config.train_size, "train_size", 1, "the first N training images are used")
     if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
-        raise ValueError(f"--seed must be a whole number of at least 0, got {config.seed!r}")
+        raise OptionError(f"--seed must be a whole number of at least 0, got {config.seed!r}")
     if config.given("momentum") and recipe.optimizer.lower() in ("adam", "adamw"):
-        raise ValueError(f"--momentum {recipe.momentum:g} has no effect with --optimizer {recipe.optimizer} "
-                         "(Adam's running averages are fixed by its betas): drop --momentum, or choose "
-                         "--optimizer sgd or rmsprop")
+        raise OptionError(f"--momentum {recipe.momentum:g} has no effect with --optimizer {recipe.optimizer} "
+                          "(Adam's running averages are fixed by its betas): drop --momentum, or choose "
+                          "--optimizer sgd or rmsprop")
 
 
 def check_sizes(config: TrainConfig, recipe: Recipe, available: int) -> int:
@@ -162,12 +164,12 @@ def check_sizes(config: TrainConfig, recipe: Recipe, available: int) -> int:
     n = available
     if config.train_size is not None:
         if config.train_size > available:
-            raise ValueError(f"--train-size {config.train_size:,} is more than the {available:,} training "
-                             f"images of {config.dataset}: use at most {available:,}, or leave it out")
+            raise OptionError(f"--train-size {config.train_size:,} is more than the {available:,} training "
+                              f"images of {config.dataset}: use at most {available:,}, or leave it out")
         n = config.train_size
     if config.given("val_split"):
         if recipe.val_split > n - recipe.batch_size:
-            raise ValueError(
+            raise OptionError(
                 f"--val-split {recipe.val_split:,} leaves {max(n - recipe.val_split, 0):,} of {n:,} training "
                 f"images, less than one batch (--batch-size {recipe.batch_size}): use --val-split between 0 and "
                 f"{max(n - recipe.batch_size, 0):,}, or a smaller --batch-size")
@@ -175,7 +177,7 @@ def check_sizes(config: TrainConfig, recipe: Recipe, available: int) -> int:
     else:
         val_n = min(recipe.val_split, n // 5)
     if n - val_n < recipe.batch_size:
-        raise ValueError(
+        raise OptionError(
             f"{n:,} training images ({n - val_n:,} after holding out {val_n:,} for validation) are less than "
             f"one batch (--batch-size {recipe.batch_size}): use a larger --train-size or a smaller --batch-size")
     return val_n
@@ -210,7 +212,7 @@ def train_transform(augment: str, mean: list[float], std: list[float]) -> T.Tran
         "crop-flip": [T.RandomCrop(None, padding=4), T.RandomHorizontalFlip()],
     }
     if augment not in steps:
-        raise ValueError(f"augment must be one of {', '.join(steps)}, got {augment!r}")
+        raise OptionError(f"augment must be one of {', '.join(steps)}, got {augment!r}")
     return T.Compose([*steps[augment], T.ToFloat(), T.Normalize(mean, std)])
 
 
@@ -230,7 +232,7 @@ def build_optimizer(recipe: Recipe, params: Any) -> Any:
     if name == "rmsprop":
         return optim.RMSprop(params, lr=recipe.lr, momentum=recipe.momentum,
                              weight_decay=recipe.weight_decay)
-    raise ValueError(f"optimizer must be adam, adamw, sgd or rmsprop, got {recipe.optimizer!r}")
+    raise OptionError(f"optimizer must be adam, adamw, sgd or rmsprop, got {recipe.optimizer!r}")
 
 
 def build_scheduler(recipe: Recipe, optimizer: Any, steps_per_epoch: int) -> tuple[Any, str]:
@@ -245,7 +247,7 @@ def build_scheduler(recipe: Recipe, optimizer: Any, steps_per_epoch: int) -> tup
         return optim.lr_scheduler.StepLR(optimizer, step_size=max(recipe.epochs // 3, 1), gamma=0.1), "epoch"
     if name == "constant":
         return None, "epoch"
-    raise ValueError(f"schedule must be onecycle, cosine, step or constant, got {recipe.schedule!r}")
+    raise OptionError(f"schedule must be onecycle, cosine, step or constant, got {recipe.schedule!r}")
 
 
 def model_arguments(name: str, ds: Any, extra: dict[str, Any]) -> dict[str, Any]:
@@ -291,8 +293,8 @@ def check_out_dir(out_dir: Path) -> None:
         os.close(fd)
     except OSError as e:
         why = e.strerror or str(e)
-        raise OSError(f"--out {out_dir}: cannot save the run there ({why}); nothing was trained. Choose a "
-                      "folder you can write to with --out DIR") from None
+        raise ConvnetFileError(f"--out {out_dir}: cannot save the run there ({why}); nothing was trained. Choose a "
+                               "folder you can write to with --out DIR") from None
     finally:
         if probe is not None:
             Path(probe).unlink(missing_ok=True)
@@ -378,6 +380,6 @@ def _dry_run(model: Any, ds: Any, name: str) -> None:
         with no_grad(), layer_trace(model):
             model(Tensor(np.zeros((1, c, h, w), np.float32)))
     except ValueError as e:
-        raise ValueError(f"model {name} does not fit {c}x{h}x{w} images: {e}") from None
+        raise ShapeError(f"model {name} does not fit {c}x{h}x{w} images: {e}") from None
     finally:
         model.train()

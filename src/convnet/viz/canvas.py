@@ -327,7 +327,7 @@ _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".web
 
 def save(image: Image.Image, path: str | os.PathLike[str]) -> Path:
     """Write `image` to `path` atomically, in the format its extension names (PNG, JPEG, GIF, WebP)."""
-    from ..train.checkpoint import atomic_write_bytes
+    from ..io.atomic import atomic_write_bytes
 
     p = Path(path)
     fmt_name = _FORMATS.get(p.suffix.lower())
@@ -344,7 +344,7 @@ def save_gif(frames: Sequence[Image.Image], path: str | os.PathLike[str], durati
     All frames share one 64-colour palette (flat colours and text need no more), which keeps
     the file small and the colours steady from frame to frame.
     """
-    from ..train.checkpoint import atomic_write_bytes
+    from ..io.atomic import atomic_write_bytes
 
     p = Path(path)
     if p.suffix.lower() != ".gif":

@@ -12,7 +12,8 @@ import pytest
 
 import convnet as cn
 from convnet import models, optim
-from convnet.train import CheckpointError, checkpoint, load_checkpoint, save_checkpoint
+from convnet.io import checkpoint
+from convnet.train import CheckpointError, load_checkpoint, save_checkpoint
 
 
 def trained_pair() -> tuple[cn.nn.Module, optim.Optimizer]:

@@ -20,18 +20,20 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..errors import ConvnetTypeError, ConvnetValueError
+from .atomic import atomic_write_bytes
+
 FORMAT = "convnet-checkpoint"
 FORMAT_VERSION = 1
 
 
-class CheckpointError(ValueError):
+class CheckpointError(ConvnetValueError):
     """A checkpoint file that is missing, damaged, or not a convnet checkpoint."""
 
 
@@ -64,29 +66,6 @@ class Checkpoint:
         return {"state": state, "param_groups": saved["param_groups"]}
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)          # mkstemp's 0600 would surprise the user
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 def _split_optimizer_state(state: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     arrays: dict[str, np.ndarray] = {}
     scalars: dict[str, dict[str, Any]] = {}
@@ -108,7 +87,7 @@ def _json_default(value: Any) -> Any:
         return value.tolist()
     if isinstance(value, Path):
         return str(value)
-    raise TypeError(f"cannot store a {type(value).__name__} in checkpoint metadata")
+    raise ConvnetTypeError(f"cannot store a {type(value).__name__} in checkpoint metadata")
 
 
 def save_checkpoint(path: str | os.PathLike[str], model: Any, optimizer: Any = None,
@@ -124,8 +103,8 @@ def save_checkpoint(path: str | os.PathLike[str], model: Any, optimizer: Any = N
     spec = getattr(model, "spec", None)
     if "model" not in meta:
         if spec is None:
-            raise ValueError("save_checkpoint: the model has no .spec (build it with "
-                             "convnet.models.create) and meta gives no 'model' entry")
+            raise ConvnetValueError("save_checkpoint: the model has no .spec (build it with "
+                                    "convnet.models.create) and meta gives no 'model' entry")
         meta["model"] = spec
     tensors = {f"model.{k}": np.ascontiguousarray(v.numpy()) for k, v in model.state_dict().items()}
     meta.pop("optimizer", None)        # never keep another save's optimizer description
