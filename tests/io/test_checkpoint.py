@@ -46,6 +46,17 @@ def test_round_trip_model_optimizer_and_meta(tmp_path: Path) -> None:
     assert oct(path.stat().st_mode & 0o777) != oct(0o600)   # not mkstemp's private mode
 
 
+
+def test_batch_norm_counters_keep_their_zero_dimensional_shape(tmp_path: Path) -> None:
+    model = models.create("vgg-mnist")
+    model(cn.randn(2, 1, 28, 28))                      # training mode: the counters move to 1
+    ckpt = load_checkpoint(save_checkpoint(tmp_path / "bn.safetensors", model))
+    counter = ckpt.model_state["features.1.num_batches_tracked"]
+    assert counter.shape == () and int(counter) == 1
+    fresh = models.create("vgg-mnist")
+    fresh.load_state_dict(ckpt.model_state)            # a shape mismatch would raise here
+    assert int(fresh.features[1].num_batches_tracked.item()) == 1
+
 def test_a_crash_while_writing_leaves_the_old_file_intact(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     model, opt = trained_pair()

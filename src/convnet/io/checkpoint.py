@@ -106,7 +106,8 @@ def save_checkpoint(path: str | os.PathLike[str], model: Any, optimizer: Any = N
             raise ConvnetValueError("save_checkpoint: the model has no .spec (build it with "
                                     "convnet.models.create) and meta gives no 'model' entry")
         meta["model"] = spec
-    tensors = {f"model.{k}": np.ascontiguousarray(v.numpy()) for k, v in model.state_dict().items()}
+    # np.require keeps a 0-d buffer (BatchNorm's num_batches_tracked) 0-d; ascontiguousarray makes it (1,)
+    tensors = {f"model.{k}": np.require(v.numpy(), requirements="C") for k, v in model.state_dict().items()}
     meta.pop("optimizer", None)        # never keep another save's optimizer description
     if optimizer is not None:
         arrays, json_part = _split_optimizer_state(optimizer.state_dict())
