@@ -176,30 +176,62 @@ static long tiled_rows(long m)
     return rows;
 }
 
-/* Pack rows [0, m) of a row-major matrix (m x k, row stride lda; with transposed, element
- * (r, kk) is src[kk*lda + r]) into tiles (row_tiles): a tile of h rows starting at row r0 is
- * at dst + r0*k, element (kk, r) at [kk*h + r]; rows past m are zero. */
-void pack_rows(const float *src, long m, long k, long lda, int transposed, float *dst)
+/* Packing a kernel as the A operand of a product, tile by tile, shared among the threads.
+ * Forward: A is the kernel of a group as it is (a row per output channel, kd columns).
+ * Input gradient: A is its transpose for the taps idx[0..nt): a row per input channel c and
+ * a column per (o, t), element w[o][c][idx[t]]. That one is read o by o, in order, each o
+ * writing one short run per tile: transposing element by element would read the kernel
+ * with the stride of a whole row and wait on the cache for every element. */
+typedef struct {
+    const float *w;
+    long groups, og, cg, kk;
+    const long *idx;             /* NULL: the kernel as it is; else the taps of the transpose */
+    long nt;
+    float *dst;
+} pack_ctx;
+
+static void pack_task(void *vctx, int tid, int nt)
 {
+    const pack_ctx *P = vctx;
+    long kd = P->cg * P->kk, m = P->idx ? P->cg : P->og, k = P->idx ? P->og * P->nt : kd;
     int heights[MAX_TILES];
-    long tiles = row_tiles(m, heights);
-    for (long t = 0, r0 = 0; t < tiles; r0 += heights[t], t++) {
-        long h = heights[t];
-        float *d = dst + r0 * k;
-        for (long r = 0; r < h; r++) {
-            long row = r0 + r;
-            if (row >= m)
-                for (long kk = 0; kk < k; kk++) d[kk * h + r] = 0.0f;
-            else if (!transposed)
-                for (long kk = 0; kk < k; kk++) d[kk * h + r] = src[row * lda + kk];
-            else
-                for (long kk = 0; kk < k; kk++) d[kk * h + r] = src[kk * lda + row];
+    long tiles = row_tiles(m, heights), six = 0, lo, hi;
+    while (six < tiles && heights[six] == MR_) six++;      /* the tiles of 6 come first */
+    share(P->groups * tiles, tid, nt, &lo, &hi);
+    for (long u = lo; u < hi; u++) {
+        long gi = u / tiles, t = u % tiles, h = heights[t];
+        long r0 = MR_ * lmin(t, six) + 4 * lmax(t - six, 0);
+        const float *wg = P->w + gi * P->og * kd;
+        float *d = P->dst + gi * tiled_rows(m) * k + r0 * k;
+        if (!P->idx) {
+            for (long r = 0; r < h; r++) {
+                const float *src = wg + (r0 + r) * kd;
+                if (r0 + r >= m)
+                    for (long kk = 0; kk < k; kk++) d[kk * h + r] = 0.0f;
+                else
+                    for (long kk = 0; kk < k; kk++) d[kk * h + r] = src[kk];
+            }
+            continue;
         }
+        for (long o = 0; o < P->og; o++, d += P->nt * h)
+            for (long r = 0; r < h; r++) {
+                const float *src = wg + o * kd + (r0 + r) * P->kk;
+                if (r0 + r >= m)
+                    for (long v = 0; v < P->nt; v++) d[v * h + r] = 0.0f;
+                else
+                    for (long v = 0; v < P->nt; v++) d[v * h + r] = src[P->idx[v]];
+            }
     }
 }
 
+static void pack_kernel(const float *w, const conv_geom *g, const long *idx, long ntaps, float *dst, int nt)
+{
+    pack_ctx P = {w, g->g, og_(g), cg_(g), kk_(g), idx, ntaps, dst};
+    pool_run(pack_task, &P, nt);
+}
+
 /* ------------------------------------------------------------------ the panel product */
-/* acc[row][lane] (row stride NC) = A (m rows packed by pack_rows, k long) . B, where B's row
+/* acc[row][lane] (row stride NC) = A (m rows packed by pack_task, k long) . B, where B's row
  * kk for the panel's positions q0 .. q0 + npanel is base + boff[kk] + q0 .. */
 static void panel_product(const float *a, long m, long k, const float *base, const ptrdiff_t *boff,
                           long q0, long npanel, float *acc)
@@ -348,8 +380,7 @@ int conv_forward(const conv_geom *g, const float *x, const float *w, const float
     if (path == CONV_DEPTHWISE) {
         pool_run(depthwise_forward_task, &F, nt);
     } else {
-        for (long gi = 0; gi < g->g; gi++)
-            pack_rows(w + gi * og * kd, og, kd, kd, 0, ap + gi * rows * kd);
+        pack_kernel(w, g, NULL, 0, ap, nt);
         F.ap = ap;
         pool_run(forward_task, &F, nt);
     }
@@ -484,7 +515,7 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
     D.dy = dy;
     D.w = w;
     D.dx = dx;
-    long cg = cg_(g), og = og_(g), kd = kd_(g), kk = kk_(g), rows_c = tiled_rows(cg);
+    long cg = cg_(g), og = og_(g), kk = kk_(g), rows_c = tiled_rows(cg);
     if (D.z.phases > MAX_PHASES || kk > MAX_TAPS || og > MAX_ROWS || cg > MAX_ROWS)
         return -2;
     D.margin = tap_shift(g, &D.z, g->kh - 1, g->kw - 1);
@@ -494,8 +525,7 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
     float *ap = dwise ? NULL : malloc(sizeof(float) * g->g * rows_c * og * kk);
     ptrdiff_t *boff = malloc(sizeof(ptrdiff_t) * rows * kk);
     long *tapidx = malloc(sizeof(long) * kk);
-    float *wt = dwise ? NULL : malloc(sizeof(float) * cg * og * kk);
-    if (!boff || !tapidx || (!dwise && (!ap || !wt))) { free(ap); free(boff); free(tapidx); free(wt); return -1; }
+    if (!boff || !tapidx || (!dwise && !ap)) { free(ap); free(boff); free(tapidx); return -1; }
     long used_taps = 0, used_ap = 0;
     for (long p = 0; p < D.z.phases; p++) {
         long nt_ = 0, *idx = tapidx + used_taps;
@@ -515,14 +545,7 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
         D.boff[f] = bo;
         if (!dwise) {
             float *a = ap + used_ap;
-            for (long gi = 0; gi < g->g; gi++) {
-                const float *wg = w + gi * og * kd;
-                for (long c = 0; c < cg; c++)          /* rows c, columns (o, tap): the transposed kernel */
-                    for (long o = 0; o < og; o++)
-                        for (long t = 0; t < nt_; t++)
-                            wt[(c * og + o) * nt_ + t] = wg[o * kd + c * kk + idx[t]];
-                pack_rows(wt, cg, og * nt_, og * nt_, 0, a + gi * rows_c * og * nt_);
-            }
+            pack_kernel(w, g, idx, nt_, a, nt);       /* rows c, columns (o, tap): the transposed kernel */
             D.ap[f] = a;
             used_ap += g->g * rows_c * og * nt_;
         }
@@ -532,7 +555,6 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
     free(ap);
     free(boff);
     free(tapidx);
-    free(wt);
     return path;
 }
 
@@ -741,11 +763,12 @@ int conv_weight_grad(const conv_geom *g, const float *dy, const float *x, float 
         for (int t = 0; t < (D.by_images ? nt : 1); t++) {     /* dW^T to dW (sums in thread order) */
             const float *part = D.by_images ? scratch(t, 3, D.acc_size) : acc;
             for (long gi = 0; gi < g->g; gi++)
-                for (long o = 0; o < og; o++)
-                    for (long k = 0; k < kd; k++) {
-                        float v = part[(gi * kdp + k) * opad + o], *d = dw + (gi * og + o) * kd + k;
-                        *d = t == 0 ? v : *d + v;
-                    }
+                for (long k0 = 0; k0 < kd; k0 += 16)    /* 16 taps at a time: whole cache lines of dW */
+                    for (long o = 0; o < og; o++)
+                        for (long k = k0; k < lmin(kd, k0 + 16); k++) {
+                            float v = part[(gi * kdp + k) * opad + o], *d = dw + (gi * og + o) * kd + k;
+                            *d = t == 0 ? v : *d + v;
+                        }
         }
     } else {
         D.acc_size = path == CONV_DEPTHWISE ? g->c * kk_(g) : g->o * kd;

@@ -32,6 +32,5 @@ int conv_forward(const conv_geom *g, const float *x, const float *w, const float
                  float *y, int relu, int nt);
 int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *dx, int nt);
 int conv_weight_grad(const conv_geom *g, const float *dy, const float *x, float *dw, int nt);
-void pack_rows(const float *src, long m, long k, long lda, int transposed, float *dst);
 
 #endif
