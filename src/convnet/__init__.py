@@ -79,6 +79,17 @@ from ._functions import (  # noqa: E402
 from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
 from .inspect import summary  # noqa: E402
+from .errors import (  # noqa: E402
+    ConvnetError,
+    ConvnetFileError,
+    ConvnetFileNotFoundError,
+    ConvnetTypeError,
+    ConvnetValueError,
+    MissingDependencyError,
+    OptionError,
+    ShapeError,
+)
+from .io import load  # noqa: E402
 
 __version__ = "0.1.0"
 

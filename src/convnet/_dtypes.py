@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConvnetTypeError
+
 float16 = np.dtype("float16")
 float32 = np.dtype("float32")
 float64 = np.dtype("float64")
@@ -30,5 +32,5 @@ def set_default_dtype(dtype: Any) -> None:
     """Change the default floating-point dtype (float32 or float64)."""
     dt = np.dtype(dtype)
     if dt not in (float32, float64):
-        raise TypeError(f"the default dtype must be float32 or float64, not {dt}")
+        raise ConvnetTypeError(f"the default dtype must be float32 or float64, not {dt}")
     _default[0] = dt

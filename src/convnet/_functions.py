@@ -10,6 +10,7 @@ import numpy as np
 from . import _ops
 from ._dtypes import get_default_dtype, int64
 from ._tensor import Tensor, _norm_dim, _shape_arg, tensor
+from .errors import ConvnetTypeError, ShapeError
 from .random import default_generator
 
 
@@ -104,7 +105,7 @@ def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:
 
 def _as_tensors(tensors: Sequence[Any], what: str) -> list[Tensor]:
     if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence) or not tensors:
-        raise TypeError(f"{what} expects a non-empty list or tuple of tensors")
+        raise ConvnetTypeError(f"{what} expects a non-empty list or tuple of tensors")
     return [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
 
 
@@ -120,7 +121,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ref = ts[0].shape
     for i, t in enumerate(ts):
         if t.ndim != len(ref) or t.shape[:d] + t.shape[d + 1:] != ref[:d] + ref[d + 1:]:
-            raise ValueError(
+            raise ShapeError(
                 f"cat along dim {dim}: tensor {i} has shape {t.shape}, which does not match "
                 f"tensor 0's shape {ref} outside dimension {d}"
             )
@@ -132,7 +133,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ts = _as_tensors(tensors, "stack")
     for i, t in enumerate(ts):
         if t.shape != ts[0].shape:
-            raise ValueError(
+            raise ShapeError(
                 f"stack: tensor {i} has shape {t.shape} but tensor 0 has {ts[0].shape}; "
                 "all must have the same shape"
             )
@@ -150,7 +151,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
 def _method(name: str, doc: str) -> Any:
     def fn(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         if not isinstance(input, Tensor):
-            raise TypeError(f"convnet.{name} expects a Tensor, got {type(input).__name__}")
+            raise ConvnetTypeError(f"convnet.{name} expects a Tensor, got {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
 
     fn.__name__ = fn.__qualname__ = name

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import kernels
 from .autograd.function import Function
+from .errors import ConvnetValueError, ShapeError
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -113,10 +114,10 @@ class MatMul(Function):
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if np.ndim(a) == 0 or np.ndim(b) == 0:
-            raise ValueError("matmul: both operands need at least one dimension (use * for scalars)")
+            raise ConvnetValueError("matmul: both operands need at least one dimension (use * for scalars)")
         ka, kb = np.shape(a)[-1], np.shape(b)[-2 if np.ndim(b) > 1 else 0]
         if ka != kb:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: shapes {np.shape(a)} and {np.shape(b)} do not fit: the last "
                 f"dimension of the first ({ka}) must equal the "
                 f"{'second-to-last' if np.ndim(b) > 1 else 'only'} dimension of the second ({kb})"
@@ -392,7 +393,7 @@ class Expand(Function):
         try:
             return np.broadcast_to(a, shape)
         except ValueError:
-            raise ValueError(f"expand: cannot expand shape {a.shape} to {shape}") from None
+            raise ShapeError(f"expand: cannot expand shape {a.shape} to {shape}") from None
 
     def backward(self, g: np.ndarray) -> np.ndarray:
         return unbroadcast(g, self.shape)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64
+from .errors import ConvnetTypeError, ConvnetValueError, ShapeError
 
 
 def _infer_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
@@ -32,7 +33,7 @@ def _infer_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
     if arr.dtype.kind in "iu":
         return arr.astype(int64, copy=False)
     if arr.dtype.kind not in "b":
-        raise TypeError(
+        raise ConvnetTypeError(
             f"cannot make a tensor from {type(data).__name__} data of dtype {arr.dtype}; "
             "pass numbers, nested lists of numbers, or a NumPy array"
         )
@@ -41,7 +42,7 @@ def _infer_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
 
 def _check_float_for_grad(dtype: np.dtype) -> None:
     if dtype.kind != "f":
-        raise TypeError(
+        raise ConvnetTypeError(
             f"only floating-point tensors can require gradients, this one is {dtype}; "
             "make it with dtype=convnet.float32 (or call .float() first)"
         )
@@ -106,7 +107,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise ConvnetTypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
     @property
@@ -129,7 +130,7 @@ class Tensor:
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"item() needs a tensor with exactly one element, this one has shape "
                 f"{self.shape} ({self.data.size} elements)"
             )
@@ -149,12 +150,12 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be used as an index")
+            raise ConvnetTypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
@@ -225,7 +226,7 @@ class Tensor:
         else:
             g = _infer_array(gradient, dtype=self.dtype, copy=False)
             if g.shape != self.shape:
-                raise ValueError(
+                raise ShapeError(
                     f"backward(): the gradient has shape {g.shape} but the tensor has shape "
                     f"{self.shape}; they must match"
                 )
@@ -293,7 +294,7 @@ class Tensor:
         try:
             np.copyto(self.data, src_arr, casting="unsafe")
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"copy_: cannot copy a source of shape {src_arr.shape} into a tensor of shape "
                 f"{self.shape}"
             ) from None
@@ -478,7 +479,7 @@ class Tensor:
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max]; the gradient passes where min <= x <= max."""
         if min is None and max is None:
-            raise ValueError("clamp: give at least one of min and max")
+            raise ConvnetValueError("clamp: give at least one of min and max")
         return _ops.Clamp.apply(self, lo=min, hi=max)
 
     clip = clamp
@@ -517,7 +518,7 @@ class Tensor:
 
     def _extreme(self, dim: int | None, keepdim: bool, largest: bool) -> Any:
         if self.data.size == 0:
-            raise ValueError("max()/min() of an empty tensor")
+            raise ConvnetValueError("max()/min() of an empty tensor")
         if dim is None:
             return _ops.AllExtreme.apply(self, largest=largest)
         d = _norm_dim(dim, self.ndim)
@@ -552,7 +553,7 @@ class Tensor:
         try:
             target = _resolve_shape(new, self)
         except ValueError as e:
-            raise ValueError(f"reshape: {e}") from None
+            raise ShapeError(f"reshape: {e}") from None
         if target == self.shape:
             return self
         return _ops.Reshape.apply(self, shape=target)
@@ -571,7 +572,7 @@ class Tensor:
             return self.reshape(1)
         s, e = _norm_dim(start_dim, self.ndim), _norm_dim(end_dim, self.ndim)
         if s > e:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise ConvnetValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         shape = self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:]
         return self.reshape(shape)
 
@@ -594,7 +595,7 @@ class Tensor:
     def permute(self, *dims: Any) -> Tensor:
         order = tuple(_norm_dim(d, self.ndim) for d in _shape_arg(dims))
         if sorted(order) != list(range(self.ndim)):
-            raise ValueError(f"permute: {tuple(dims)} is not an ordering of {self.ndim} dimensions")
+            raise ConvnetValueError(f"permute: {tuple(dims)} is not an ordering of {self.ndim} dimensions")
         return _ops.Permute.apply(self, dims=order)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
@@ -605,7 +606,7 @@ class Tensor:
 
     def t(self) -> Tensor:
         if self.ndim > 2:
-            raise ValueError(f"t() expects a tensor of at most 2 dimensions, got {self.ndim}")
+            raise ConvnetValueError(f"t() expects a tensor of at most 2 dimensions, got {self.ndim}")
         return self if self.ndim < 2 else self.transpose(0, 1)
 
     @property
@@ -654,7 +655,7 @@ def _operands(t: Tensor, other: Any) -> tuple[Any, Any]:
     if isinstance(other, np.ndarray):
         other = Tensor(other)
     elif not isinstance(other, Tensor | bool | int | float | np.generic):
-        raise TypeError(f"unsupported operand of type {type(other).__name__} for a tensor operation")
+        raise ConvnetTypeError(f"unsupported operand of type {type(other).__name__} for a tensor operation")
     if t.dtype.kind in "iub" and isinstance(other, float):
         t = Tensor(t.data.astype(get_default_dtype()))
     return t, other
@@ -688,14 +689,14 @@ def _shape_arg(args: tuple[Any, ...]) -> tuple[int, ...]:
 
 def _resolve_shape(shape: tuple[int, ...], t: Tensor) -> tuple[int, ...]:
     if shape.count(-1) > 1:
-        raise ValueError(f"only one dimension can be -1, got {shape}")
+        raise ShapeError(f"only one dimension can be -1, got {shape}")
     known = int(np.prod([s for s in shape if s != -1]))
     if -1 in shape:
         if known == 0 or t.numel() % known:
-            raise ValueError(f"cannot view a tensor of shape {t.shape} as {shape}")
+            raise ShapeError(f"cannot view a tensor of shape {t.shape} as {shape}")
         shape = tuple(t.numel() // known if s == -1 else s for s in shape)
     if int(np.prod(shape)) != t.numel():
-        raise ValueError(
+        raise ShapeError(
             f"cannot view a tensor of shape {t.shape} ({t.numel()} elements) as {shape} "
             f"({int(np.prod(shape))} elements)"
         )
@@ -727,7 +728,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (no copy)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
+        raise ConvnetTypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
     return Tensor(array)
 
 

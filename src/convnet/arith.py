@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .errors import ConvnetValueError
+
 
 def _pads(padding: int | Sequence[int]) -> tuple[int, int]:
     if isinstance(padding, int):
@@ -63,7 +65,7 @@ def conv_output_size(
         out = (span - ext) // stride + 1 if ext <= span else 0
     if out < 1:
         dilated = f" (dilated {ext})" if dilation != 1 else ""
-        raise ValueError(
+        raise ConvnetValueError(
             f"{op}: kernel {kernel}{dilated} does not fit input {size} + padding "
             f"{begin + end if begin != end else begin}"
             f"{'' if begin == end else f' ({begin} before, {end} after)'}; "

@@ -2,7 +2,8 @@
 
 Every such error derives from :class:`ConvnetError` and also from the built-in exception a
 Python user would expect (``ValueError`` for a bad value or shape, ``TypeError`` for a wrong
-kind of argument, ``OSError``/``FileNotFoundError`` for files), so ``except ValueError``
+kind of argument, ``OSError``/``FileNotFoundError`` for files, ``ImportError`` for a missing
+optional package), so ``except ValueError``
 keeps working. The command line prints a ``ConvnetError`` as one line; any other exception
 is a bug in convnet and keeps its traceback.
 """
@@ -38,12 +39,17 @@ class ConvnetFileNotFoundError(ConvnetFileError, FileNotFoundError):
     """A file or folder that is not where the user said it would be."""
 
 
+class MissingDependencyError(ConvnetError, ImportError):
+    """An optional package a feature needs is not installed (the message says what to install)."""
+
+
 __all__ = [
     "ConvnetError",
     "ConvnetFileError",
     "ConvnetFileNotFoundError",
     "ConvnetTypeError",
     "ConvnetValueError",
+    "MissingDependencyError",
     "OptionError",
     "ShapeError",
 ]

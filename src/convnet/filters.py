@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConvnetValueError, ShapeError
+
 
 @dataclass(frozen=True)
 class Filter:
@@ -82,7 +84,7 @@ def _lookup(name: str) -> Filter:
     try:
         return FILTERS[name]
     except KeyError:
-        raise ValueError(f"unknown filter {name!r}; available: {', '.join(FILTERS)}") from None
+        raise ConvnetValueError(f"unknown filter {name!r}; available: {', '.join(FILTERS)}") from None
 
 
 def get(name: str) -> np.ndarray:
@@ -98,9 +100,9 @@ def describe(name: str) -> str:
 def gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
     """A normalised size x size Gaussian blur kernel."""
     if size < 1 or size % 2 == 0:
-        raise ValueError(f"gaussian: size must be a positive odd number, got {size}")
+        raise ConvnetValueError(f"gaussian: size must be a positive odd number, got {size}")
     if not sigma > 0:
-        raise ValueError(f"gaussian: sigma must be positive, got {sigma}")
+        raise ConvnetValueError(f"gaussian: sigma must be positive, got {sigma}")
     r = np.arange(size) - size // 2
     g = np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * sigma ** 2))
     return (g / g.sum()).astype(np.float32)
@@ -115,9 +117,9 @@ def bank(filter_names: Sequence[str], in_channels: int = 1) -> np.ndarray:
     """
     kernels = [get(n) for n in filter_names]
     if not kernels:
-        raise ValueError("bank: give at least one filter name")
+        raise ConvnetValueError("bank: give at least one filter name")
     if len({k.shape for k in kernels}) > 1:
-        raise ValueError("bank: the filters have different sizes; use filters of one size per bank")
+        raise ConvnetValueError("bank: the filters have different sizes; use filters of one size per bank")
     w = np.stack(kernels)[:, None] / in_channels              # (O, 1, KH, KW)
     return np.repeat(w, in_channels, axis=1).astype(np.float32)
 
@@ -130,7 +132,7 @@ def apply(name: str | np.ndarray, image: Any, padding: Any = 0) -> np.ndarray:
     kernel = get(name) if isinstance(name, str) else np.asarray(name, dtype=np.float32)
     img = np.asarray(image, dtype=np.float32)
     if img.ndim != 2 or kernel.ndim != 2:
-        raise ValueError(f"apply: expects a 2-D image and a 2-D kernel, got {img.shape} and "
+        raise ShapeError(f"apply: expects a 2-D image and a 2-D kernel, got {img.shape} and "
                          f"{kernel.shape}")
     out = conv2d(tensor(img[None, None]), tensor(kernel[None, None]), padding=padding)
     return out.numpy()[0, 0]

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConvnetValueError
+
 _generator = np.random.Generator(np.random.PCG64())
 
 
@@ -23,7 +25,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator; returns it."""
     global _generator
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
+        raise ConvnetValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
     _generator = np.random.Generator(np.random.PCG64(int(seed)))
     return _generator
 
@@ -44,5 +46,5 @@ def set_rng_state(state: dict[str, Any]) -> None:
     try:
         bit.state = state
     except (TypeError, ValueError, KeyError) as e:
-        raise ValueError(f"set_rng_state: not a state saved by get_rng_state ({e})") from None
+        raise ConvnetValueError(f"set_rng_state: not a state saved by get_rng_state ({e})") from None
     _generator.bit_generator.state = bit.state

@@ -33,6 +33,7 @@ import numpy as np
 
 from ._tensor import Tensor
 from .autograd import enable_grad, no_grad
+from .errors import ConvnetValueError, ShapeError
 from .inspect.receptive import Axis, trace_geometry
 
 
@@ -50,19 +51,19 @@ def output_geometry(model: Any, channels: int, probe: int = 64) -> tuple[Axis, A
             except ValueError as e:      # too small for this model: try a larger probe
                 error = e
         else:
-            raise ValueError(f"tiled inference needs a fully convolutional model that accepts any image size; "
-                             f"this one fails on {probe}, {4 * probe} and {16 * probe} pixel inputs ({error})")
+            raise ConvnetValueError(f"tiled inference needs a fully convolutional model that accepts any image size; "
+                                    f"this one fails on {probe}, {4 * probe} and {16 * probe} pixel inputs ({error})")
     finally:
         model.train(was_training)
     if not isinstance(out, Tensor) or out.ndim != 4:
-        raise ValueError("tiled inference needs a fully convolutional model whose output is (N, C, H, W)")
+        raise ConvnetValueError("tiled inference needs a fully convolutional model whose output is (N, C, H, W)")
     geo = trace_geometry(x, [out])[id(out)]
     if not geo.spatial:
-        raise ValueError("tiled inference needs a fully convolutional model: this one reduces the spatial "
-                         "grid (flatten, a linear layer or global pooling), so every output sees the whole "
-                         "image and tiles cannot be computed separately")
+        raise ConvnetValueError("tiled inference needs a fully convolutional model: this one reduces the spatial "
+                                "grid (flatten, a linear layer or global pooling), so every output sees the whole "
+                                "image and tiles cannot be computed separately")
     if any(float(a.j) != int(a.j) for a in (geo.h, geo.w)):
-        raise ValueError("tiled inference needs whole-number strides (no transposed convolutions)")
+        raise ConvnetValueError("tiled inference needs whole-number strides (no transposed convolutions)")
     return geo.h, geo.w
 
 
@@ -86,9 +87,9 @@ def tiled_forward(model: Any, image: Any, tile: int = 256) -> np.ndarray:
     whole image's feature maps in memory at once."""
     x = image.numpy() if isinstance(image, Tensor) else np.asarray(image, dtype=np.float32)
     if x.ndim != 4:
-        raise ValueError(f"tiled_forward expects an (N, C, H, W) image, got shape {x.shape}")
+        raise ShapeError(f"tiled_forward expects an (N, C, H, W) image, got shape {x.shape}")
     if tile < 1:
-        raise ValueError(f"tile must be positive, got {tile}")
+        raise ConvnetValueError(f"tile must be positive, got {tile}")
     gh, gw = output_geometry(model, x.shape[1])
     rows, cols = _bands(x.shape[2], gh, tile), _bands(x.shape[3], gw, tile)
     was_training = model.training

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,7 @@ def test_out_folder_that_cannot_be_written_is_refused_before_training(tmp_path: 
     assert code == 2, out
     assert (f"Error: --out {blocker / 'run'}: cannot save the run there (Not a directory); nothing was "
             "trained. Choose a folder you can write to with --out DIR") in out
+    assert "convnet train:" not in out               # no start banner for a run that cannot start
 
     def denied(*a: object, **k: object) -> None:
         raise PermissionError(13, "Permission denied")
@@ -131,7 +133,10 @@ def test_named_data_folder_without_mnist_is_an_error_not_synthetic(tmp_path: Pat
     for extra in ([], ["--no-download"]):
         code, out = run("train", "--data-dir", str(data_dir), "--out", str(tmp_path / "r"), "--no-progress", *extra)
         assert code == 2, out
-        assert f"Looked in: root {data_dir / 'mnist'}, root {data_dir}" in out
+        assert f"Looked in: --data-dir {data_dir / 'mnist'}, --data-dir {data_dir}" in out
+        assert "download=" not in out and "root=" not in out            # the command's words, not Python's
+        if extra:
+            assert "download disabled (--no-download)" in out and "or leave out --no-download to fetch them" in out
         assert "synth-digits" not in out and "MNIST is not available" not in out
         assert not (tmp_path / "r").exists()
     code, out = run("train", "--data-dir", str(tmp_path / "typo"), "--out", str(tmp_path / "r"))
@@ -144,11 +149,11 @@ def test_training_time_after_resume_counts_only_the_epochs_run(tmp_path: Path, m
     common = ["--no-progress", "--schedule", "constant"]
     code, out = run("train", "--dataset", "synth-digits", "--train-size", "600", "--val-split", "100",
                     "--epochs", "1", "--out", str(tmp_path / "r"), *common)
-    assert code == 0 and "for 1 epoch\n" in out, out
+    assert code == 0 and "for 1 epoch (" in out, out
     code, out = run("train", "--resume", str(tmp_path / "r" / "last.safetensors"), "--epochs", "3", *common)
     assert code == 0, out
     line = next(line for line in out.splitlines() if line.startswith("Training time:"))
-    assert line.endswith("for 2 epochs (2 to 3 of 3; the first 1 ran before --resume)"), line
+    assert "for 2 epochs (2 to 3 of 3; the first 1 ran before --resume) (loading the data" in line, line
 
 
 def test_a_bare_train_checks_options_before_looking_for_data(tmp_path: Path,
@@ -161,3 +166,28 @@ def test_a_bare_train_checks_options_before_looking_for_data(tmp_path: Path,
     assert code == 2, out
     assert out.startswith("Error: --epochs must be a whole number of at least 1"), out
     assert "synth-digits" not in out and "MNIST is not available" not in out
+
+
+def test_help_lists_every_recipe_with_its_description() -> None:
+    from convnet.train.recipes import RECIPES
+
+    code, out = run("train", "--help")
+    assert code == 0 and "--recipe NAME" in out
+    listed = out[out.index("Recipes (--recipe NAME"):]
+    for name, recipe in RECIPES.items():
+        line = next(line for line in listed.splitlines() if line.split()[:1] == [name])
+        assert recipe.about in " ".join(listed.split()) and line.split()[1:3] == recipe.about.split()[:2]
+
+
+def test_a_recipe_sets_the_defaults_and_flags_replace_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            shared_cache: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    code, out = run("train", "--recipe", "speedrun", "--dataset", "synth-digits", "--train-size", "600",
+                    "--batch-size", "100", "--out", str(tmp_path / "r"), "--no-progress")
+    assert code == 0, out
+    assert out.startswith("convnet train: recipe speedrun: lenet5 on synth-digits, 1 epoch, adam lr 0.01 "
+                          "(onecycle), batch 100, augment none, seed 0"), out
+    recipe = json.loads((tmp_path / "r" / "metrics.json").read_text())["recipe"]
+    assert recipe["name"] == "speedrun" and recipe["batch_size"] == 100 and recipe["val_split"] == 0
+    code, out = run("train", "--recipe", "speedrn", "--out", str(tmp_path / "s"))
+    assert code == 2 and "Error: --recipe 'speedrn' is not a recipe (did you mean speedrun?)" in out

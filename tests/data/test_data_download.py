@@ -11,7 +11,14 @@ import pytest
 from data_helpers import spec_of
 
 from convnet.data import MNIST, DatasetError, DatasetNotFoundError, DownloadError, download
-from convnet.data.download import cache_dir, download_file, locate_files, search_dirs, verify_file
+from convnet.data.download import (
+    cache_dir,
+    command_line_spelling,
+    download_file,
+    locate_files,
+    search_dirs,
+    verify_file,
+)
 
 CONTENT = bytes(range(256)) * 40  # 10,240 bytes
 SPEC = spec_of("blob.gz", CONTENT)
@@ -210,6 +217,20 @@ def test_nothing_found_without_download_says_how_to_enable_it(fake_idx):
     message = str(err.value)
     assert "root (not given)" in message and "$CONVNET_DATA (not set)" in message
     assert "download=False" in message and "download=True" in message
+
+
+def test_the_command_line_spelling_names_its_options(fake_idx, tmp_path, monkeypatch):
+    monkeypatch.delenv("CONVNET_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with command_line_spelling(), pytest.raises(DatasetNotFoundError) as err:
+        locate(fake_idx, tmp_path / "empty", download=False)
+    message = str(err.value)
+    assert f"Looked in: --data-dir {tmp_path / 'empty' / 'mnist'}, --data-dir {tmp_path / 'empty'}" in message
+    assert "download disabled (--no-download)" in message and "or leave out --no-download to fetch them" in message
+    assert "download=" not in message and "root=" not in message
+    with pytest.raises(DatasetNotFoundError) as err:      # outside the block: Python's words again
+        locate(fake_idx, tmp_path / "empty", download=False)
+    assert "download disabled (download=False)" in str(err.value) and "--no-download" not in str(err.value)
 
 
 def test_search_dirs_lists_the_sources_in_order(tmp_path, monkeypatch):

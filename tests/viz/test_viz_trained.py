@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import convnet as cn
-from convnet.cli.predict import load_model
+from convnet.io import load_model
 from convnet.train.run import RunResult
 from convnet.viz.images import dataset_split, normalise
 from convnet.viz.maximise import dream, dream_grid

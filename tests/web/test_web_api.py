@@ -16,7 +16,8 @@ from web_helpers import data_url, png_bytes, stroke_image
 
 import convnet as cn
 from convnet import arith, filters
-from convnet.cli.predict import classify, load_model
+from convnet.cli.predict import classify
+from convnet.io import load_model
 from convnet.nn import functional as F
 from convnet.viz import colors
 from convnet.viz.features import feature_maps

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..errors import ConvnetValueError
 from .grad_mode import no_grad
 
 
@@ -43,10 +44,10 @@ def gradcheck(func: Callable[..., Any], inputs: Tensor | Sequence[Any], eps: flo
     args = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
     checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+        raise ConvnetValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
     for i in checked:
         if args[i].dtype != np.float64:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"gradcheck: input {i} is {args[i].dtype}; finite differences need float64 "
                 "(make the inputs with dtype=convnet.float64)"
             )
@@ -56,7 +57,7 @@ def gradcheck(func: Callable[..., Any], inputs: Tensor | Sequence[Any], eps: flo
     with no_grad():
         base = _outputs(func(*args))
     if not base:
-        raise ValueError("gradcheck: func returned no floating-point tensor")
+        raise ConvnetValueError("gradcheck: func returned no floating-point tensor")
     directions = [[rng.standard_normal(o.shape) for o in base] for _ in range(projections)]
 
     def project(outs: list[Tensor]) -> np.ndarray:
@@ -82,7 +83,7 @@ def gradcheck(func: Callable[..., Any], inputs: Tensor | Sequence[Any], eps: flo
         numeric = np.zeros((projections, data.size))
         flat = data.reshape(-1)  # a view: perturbing it perturbs the input
         if not np.shares_memory(flat, data):
-            raise ValueError(f"gradcheck: input {i} must be contiguous")
+            raise ConvnetValueError(f"gradcheck: input {i} must be contiguous")
         for j in range(flat.size):  # one element at a time: this is a test utility
             orig = flat[j]
             with no_grad():

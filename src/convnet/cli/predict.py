@@ -13,34 +13,15 @@ from . import UserError, friendly, main
 
 
 def load_model(checkpoint: str) -> tuple[Any, dict[str, Any]]:
-    """Rebuild the model a checkpoint describes, with its weights, in eval mode.
-
-    An ``.onnx`` file is built with `convnet.onnx.load`; how to prepare images comes from the
-    metadata convnet writes on export, or is inferred from the input shape (with a note).
+    """`convnet.io.load_model` as the commands use it: a note about what an ONNX file left
+    unsaid is printed, and the model must say which data it expects (images are prepared so).
     """
-    from .. import models
-    from ..train import load_checkpoint
+    from ..io import load_model as load_file
 
-    if Path(checkpoint).suffix.lower() == ".onnx":
-        from ..onnx import dataset_description, load
-        from ..onnx.export import META_MODEL
-
-        try:
-            net = load(checkpoint)
-        except ImportError as e:
-            raise UserError(str(e)) from None
-        dataset, note = dataset_description(net)
-        if note:
-            click.echo(f"Note: {note}.", err=True)
-        spec = json.loads(net.metadata.get(META_MODEL, "null")) or {"name": Path(checkpoint).name}
-        return net, {"model": spec, "dataset": dataset}
-    ckpt = load_checkpoint(checkpoint)
-    model = models.create(ckpt.model_name, **ckpt.model_kwargs)
-    model.load_state_dict(ckpt.model_state)
-    model.eval()
-    if "dataset" not in ckpt.meta:
+    model, meta = load_file(checkpoint, note=lambda text: click.echo(f"Note: {text}.", err=True))
+    if "dataset" not in meta:
         raise UserError(f"{checkpoint}: the checkpoint does not say which data it was trained on")
-    return model, ckpt.meta
+    return model, meta
 
 
 def classify(model: Any, meta: dict[str, Any], paths: list[Path], top_k: int) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..errors import ConvnetTypeError, ConvnetValueError, ShapeError
 from ..random import default_generator
 
 BatchTransform = Callable[[np.ndarray, np.random.Generator | None], np.ndarray]  # (N, C, H, W) -> batch
@@ -48,15 +49,15 @@ class Dataset:
         """The samples at `indices`, each field stacked along a new first axis."""
         items = [self[int(i)] for i in np.asarray(indices).reshape(-1)]
         if not items:
-            raise ValueError("get_batch needs at least one index")
+            raise ConvnetValueError("get_batch needs at least one index")
         return tuple(np.stack([np.asarray(item[k]) for item in items]) for k in range(len(items[0])))
 
 
 def _check_index(index: Any, length: int, who: str) -> int:
     """`index` as a non-negative int below `length`, with a clear error otherwise."""
     if isinstance(index, bool) or not isinstance(index, int | np.integer):
-        raise TypeError(f"{who} indices must be integers, got {type(index).__name__}; "
-                        "use get_batch(indices) for several samples at once")
+        raise ConvnetTypeError(f"{who} indices must be integers, got {type(index).__name__}; "
+                               "use get_batch(indices) for several samples at once")
     i = int(index) + (length if index < 0 else 0)
     if not 0 <= i < length:
         raise IndexError(f"{who} index {int(index)} is out of range for {length} samples")
@@ -103,15 +104,15 @@ class ImageDataset(Dataset):
         images = np.asarray(images)
         targets = np.asarray(targets)
         if images.dtype != np.uint8 or images.ndim != 4:
-            raise ValueError(f"images must be a uint8 array (N, C, H, W), got {images.dtype} {images.shape}")
+            raise ShapeError(f"images must be a uint8 array (N, C, H, W), got {images.dtype} {images.shape}")
         if targets.shape != images.shape[:1] or (targets.size and targets.dtype.kind not in "iu"):
-            raise ValueError(f"targets must be {images.shape[0]} integer labels, got {targets.dtype} "
+            raise ShapeError(f"targets must be {images.shape[0]} integer labels, got {targets.dtype} "
                              f"{targets.shape}")
         if classes is None:
             classes = [str(k) for k in range(int(targets.max()) + 1 if targets.size else 0)]
         if targets.size and not 0 <= targets.min() <= targets.max() < len(classes):
-            raise ValueError(f"labels range over {targets.min()}..{targets.max()} but there are "
-                             f"{len(classes)} classes")
+            raise ConvnetValueError(f"labels range over {targets.min()}..{targets.max()} but there are "
+                                    f"{len(classes)} classes")
         self.images = images
         self.targets = targets.astype(np.int64, copy=False)
         self.classes = tuple(classes)
@@ -169,11 +170,11 @@ class TensorDataset(Dataset):
 
     def __init__(self, *arrays: np.ndarray | Tensor) -> None:
         if not arrays:
-            raise ValueError("TensorDataset needs at least one array")
+            raise ConvnetValueError("TensorDataset needs at least one array")
         self.arrays = tuple(a.data if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
         lengths = [a.shape[0] if a.ndim else 0 for a in self.arrays]
         if len(set(lengths)) != 1 or any(a.ndim == 0 for a in self.arrays):
-            raise ValueError(f"TensorDataset arrays must share their first dimension, got lengths {lengths}")
+            raise ConvnetValueError(f"TensorDataset arrays must share their first dimension, got lengths {lengths}")
 
     def __len__(self) -> int:
         return self.arrays[0].shape[0]
@@ -238,7 +239,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], seed: int | N
     n = len(dataset)
     if all(isinstance(x, float) for x in lengths) and lengths:
         if abs(sum(lengths) - 1.0) > 1e-6 or min(lengths) < 0:
-            raise ValueError(f"random_split fractions must be >= 0 and sum to 1, got {list(lengths)}")
+            raise ConvnetValueError(f"random_split fractions must be >= 0 and sum to 1, got {list(lengths)}")
         sizes = [int(f * n) for f in lengths]
         for k in range(n - sum(sizes)):
             sizes[k % len(sizes)] += 1
@@ -246,8 +247,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], seed: int | N
         sizes = [int(x) for x in lengths]
         if any(x < 0 for x in sizes) or sum(sizes) != n or any(x != y for x, y in zip(sizes, lengths,
                                                                                         strict=True)):
-            raise ValueError(f"random_split lengths {list(lengths)} must be non-negative integers summing "
-                             f"to the dataset's {n} samples (or fractions summing to 1)")
+            raise ConvnetValueError(f"random_split lengths {list(lengths)} must be non-negative integers summing "
+                                    f"to the dataset's {n} samples (or fractions summing to 1)")
     if seed is None:
         seed = int(default_generator().integers(2**63))
     order = np.random.Generator(np.random.PCG64(seed)).permutation(n)

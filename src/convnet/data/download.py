@@ -10,6 +10,10 @@ and, with ``download=True``, fetched from the dataset's public mirrors into ``ro
 was given) or into the cache. Every file, found or downloaded, is checked against its published size and
 SHA-256 before it is used; a wrong file raises `DatasetError` and is never read.
 
+A file found nowhere raises `DatasetNotFoundError`, whose message names the switches to change as the caller
+spells them: ``root=DIR`` and ``download=True`` from Python, ``--data-dir DIR`` and ``--no-download`` inside
+`command_line_spelling` (which the ``convnet`` command runs every command in).
+
 >>> from convnet.data.download import cache_dir
 >>> cache_dir().name
 'convnet'
@@ -17,6 +21,7 @@ SHA-256 before it is used; a wrong file raises `DatasetError` and is never read.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import http.client
 import os
@@ -24,25 +29,51 @@ import secrets
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..errors import ConvnetFileError, ConvnetFileNotFoundError, ConvnetValueError
 
 ENV_VAR = "CONVNET_DATA"
 DOWNLOAD_TIMEOUT = 30.0  # seconds without data before a download is given up
 _CHUNK = 1 << 20
 
 
-class DatasetError(ValueError):
+class DatasetError(ConvnetValueError):
     """A dataset file is missing, corrupt, truncated or not the file it claims to be."""
 
 
-class DatasetNotFoundError(DatasetError, FileNotFoundError):
+class DatasetNotFoundError(DatasetError, ConvnetFileNotFoundError):
     """No copy of a dataset file was found anywhere, and none could be downloaded."""
 
 
 class DownloadError(DatasetError):
     """Every mirror of a file failed (network error, HTTP error, incomplete or corrupt transfer)."""
+
+
+_SPELLING: contextvars.ContextVar[str] = contextvars.ContextVar("convnet_data_spelling", default="python")
+
+
+@contextmanager
+def command_line_spelling() -> Iterator[None]:
+    """Within this block, missing-data errors name the ``convnet`` command's options (``--data-dir DIR``,
+    ``--no-download``) instead of the Python arguments (``root=DIR``, ``download=False``).
+
+    >>> with command_line_spelling():
+    ...     [label.split(" ")[0] for label, _ in search_dirs("mnist")][:2]
+    ['--data-dir', '--data-dir']
+    """
+    token = _SPELLING.set("cli")
+    try:
+        yield
+    finally:
+        _SPELLING.reset(token)
+
+
+def _spelled_for_cli() -> bool:
+    return _SPELLING.get() == "cli"
 
 
 @dataclass(frozen=True)
@@ -76,11 +107,12 @@ def search_dirs(folder: str, root: str | os.PathLike[str] | None = None) -> list
     ['root', 'root', '$CONVNET_DATA', 'cache']
     """
     env = os.environ.get(ENV_VAR)
+    name = "--data-dir" if _spelled_for_cli() else "root"
     root_dirs: list[tuple[str, Path | None]]
     if root is None:
-        root_dirs = [("root (not given)", None)] * 2
+        root_dirs = [(f"{name} (not given)", None)] * 2
     else:
-        root_dirs = [(f"root {Path(root) / folder}", Path(root) / folder), (f"root {Path(root)}", Path(root))]
+        root_dirs = [(f"{name} {Path(root) / folder}", Path(root) / folder), (f"{name} {Path(root)}", Path(root))]
     env_dir = (f"${ENV_VAR} (not set)", None) if not env else (f"${ENV_VAR} {Path(env) / folder}",
                                                                  Path(env) / folder)
     return [*root_dirs, env_dir, (f"cache {cache_dir() / folder}", cache_dir() / folder)]
@@ -161,7 +193,12 @@ def download_file(
     convnet.data.download.DownloadError: could not download f.gz: http://127.0.0.1:9/f.gz (...)
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConvnetFileError(f"{folder}: cannot create the folder to download {expected.name} into "
+                               f"({e.strerror or e}); choose another with "
+                               f"{'--data-dir' if _spelled_for_cli() else 'root='} or {ENV_VAR}") from e
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + expected.name
@@ -221,7 +258,8 @@ def locate_files(
         if path is not None:
             found.append(verify_file(path, spec))
             continue
-        failure = "download disabled (download=False)"
+        cli = _spelled_for_cli()
+        failure = f"download disabled ({'--no-download' if cli else 'download=False'})"
         if download:
             dest = Path(root) / folder if root is not None else cache_dir() / folder
             try:
@@ -230,10 +268,12 @@ def locate_files(
             except DownloadError as e:
                 failure = str(e)
         looked = ", ".join(dict.fromkeys(label for label, _ in places))
+        pass_root = "--data-dir DIR" if cli else "root=DIR (CLI: --data-dir DIR)"
+        enable = "leave out --no-download" if cli else "pass download=True"
         raise DatasetNotFoundError(
             f"{dataset}: {spec.name} not found. Looked in: {looked}; {failure}. To use real data, pass "
-            f"root=DIR (CLI: --data-dir DIR) or set {ENV_VAR}=DIR, where DIR/{folder}/ holds the original "
+            f"{pass_root} or set {ENV_VAR}=DIR, where DIR/{folder}/ holds the original "
             f"files ({', '.join(f.name for f in files)})"
-            + ("" if download else ", or pass download=True to fetch them")
+            + ("" if download else f", or {enable} to fetch them")
         )
     return found

@@ -41,6 +41,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from ..errors import ConvnetValueError
 from .dataset import BatchTransform, ImageDataset
 from .download import DatasetError
 
@@ -108,8 +109,8 @@ def to_mode(image: Image.Image, mode: Mode = "RGB", background: int | Sequence[i
     if image.mode in _ALPHA_MODES or "transparency" in image.info:
         rgb = tuple(background) if isinstance(background, Sequence) else (int(background),) * 3
         if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
-            raise ValueError(f"background must be a gray level or an (R, G, B) triple in 0..255, "
-                             f"got {background!r}")
+            raise ConvnetValueError(f"background must be a gray level or an (R, G, B) triple in 0..255, "
+                                    f"got {background!r}")
         under = Image.new("RGBA", image.size, (*rgb, 255))
         image = Image.alpha_composite(under, image.convert("RGBA"))
     return image if image.mode == mode else image.convert(mode)
@@ -137,7 +138,7 @@ def _to_bytes(values: np.ndarray, floating: bool) -> np.ndarray:
 
 def _check_mode(mode: str) -> None:
     if mode not in ("L", "RGB"):
-        raise ValueError(f"mode must be 'L' (grayscale) or 'RGB', got {mode!r}")
+        raise ConvnetValueError(f"mode must be 'L' (grayscale) or 'RGB', got {mode!r}")
 
 
 def load_image(path: str | os.PathLike[str], mode: Mode = "RGB", background: int | Sequence[int] = 255,

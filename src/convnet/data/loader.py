@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..errors import ConvnetValueError
 from ..random import default_generator
 from .dataset import BatchTransform, Dataset
 from .transforms import to_float32
@@ -32,7 +33,7 @@ from .transforms import to_float32
 
 def _check_count(value: Any, what: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
+        raise ConvnetValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
 
@@ -82,7 +83,7 @@ class DataLoader:
         try:
             seed, epoch = state["seed"], state["epoch"]
         except (KeyError, TypeError):
-            raise ValueError(f"not a DataLoader state (keys 'seed' and 'epoch'), got {state!r}") from None
+            raise ConvnetValueError(f"not a DataLoader state (keys 'seed' and 'epoch'), got {state!r}") from None
         self.seed, self.epoch = _check_count(seed, "seed", 0), _check_count(epoch, "epoch", 0)
 
     def order(self, epoch: int) -> np.ndarray:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
 
+from ..errors import ConvnetValueError
 from .download import DatasetError
 from .folder import MAX_PIXELS, ImageTooLarge, open_lazily, to_mode
 
@@ -189,7 +190,7 @@ def prepare_image(source: Any, in_channels: int, size: tuple[int, int], style: s
     "digits", "objects" or "photo" (see the module docstring).
     """
     if style not in STYLES:
-        raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+        raise ConvnetValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
     image = source if isinstance(source, Image.Image) else open_image(source, draft_side=WORKING_SIDE)
     w0, h0 = image.info.get("declared_size", image.size)
     notes: list[str] = []

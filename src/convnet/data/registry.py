@@ -11,6 +11,7 @@ import difflib
 import os
 from typing import Any
 
+from ..errors import ConvnetValueError
 from .cifar import CIFAR10
 from .dataset import ImageDataset
 from .mnist import KMNIST, MNIST, FashionMNIST
@@ -45,4 +46,4 @@ def get_dataset(name: str, train: bool = True, root: str | os.PathLike[str] | No
         return _DATASETS[key](root=root, train=train, download=download, **kwargs)
     close = difflib.get_close_matches(key, list_datasets(), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ValueError(f"unknown dataset {name!r}; available: {', '.join(list_datasets())}.{hint}")
+    raise ConvnetValueError(f"unknown dataset {name!r}; available: {', '.join(list_datasets())}.{hint}")

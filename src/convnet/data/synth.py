@@ -30,6 +30,7 @@ import numpy as np
 import PIL
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
+from ..errors import ConvnetValueError
 from .dataset import BatchTransform, ImageDataset
 from .download import cache_dir, temporary_file
 from .transforms import remap
@@ -162,9 +163,9 @@ def generate_digits(size: int, seed: int = 0, train: bool = True) -> tuple[np.nd
     ((30, 1, 28, 28), (30,), True)
     """
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-        raise ValueError(f"size must be a positive int, got {size!r}")
+        raise ConvnetValueError(f"size must be a positive int, got {size!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        raise ConvnetValueError(f"seed must be a non-negative int, got {seed!r}")
     parts = [_generate_chunk(np.random.Generator(np.random.PCG64([int(seed), int(not train), k])),
                              min(_CHUNK, size - start))
              for k, start in enumerate(range(0, size, _CHUNK))]

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..errors import ConvnetTypeError, ConvnetValueError, ShapeError
 from ..random import default_generator
 
 Interpolation = Literal["bilinear", "nearest"]
@@ -29,7 +30,7 @@ def _check_batch(batch: np.ndarray, who: object) -> np.ndarray:
     batch = np.asarray(batch)
     if batch.ndim != 4:
         name = who if isinstance(who, str) else type(who).__name__
-        raise ValueError(f"{name} expects a batch of images (N, C, H, W), got shape "
+        raise ShapeError(f"{name} expects a batch of images (N, C, H, W), got shape "
                          f"{batch.shape}; add the missing axes, e.g. image[None] for one (C, H, W) image")
     return batch
 
@@ -42,7 +43,7 @@ def _pair(value: int | Sequence[int], what: str) -> tuple[int, int]:
     """(h, w) from an int or a pair of positive ints."""
     h, w = (value, value) if isinstance(value, int | np.integer) else tuple(value)
     if int(h) != h or int(w) != w or h < 1 or w < 1:
-        raise ValueError(f"{what} must be a positive int or a pair of them, got {value!r}")
+        raise ConvnetValueError(f"{what} must be a positive int or a pair of them, got {value!r}")
     return int(h), int(w)
 
 
@@ -50,7 +51,7 @@ def _range(value: float | Sequence[float], what: str) -> tuple[float, float]:
     """(lo, hi) from a number d (meaning -d..d) or an explicit pair."""
     lo, hi = (-abs(value), abs(value)) if isinstance(value, int | float) else (float(v) for v in value)
     if lo > hi:
-        raise ValueError(f"{what} range must have low <= high, got {value!r}")
+        raise ConvnetValueError(f"{what} range must have low <= high, got {value!r}")
     return lo, hi
 
 
@@ -120,15 +121,15 @@ class Normalize(Transform):
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
         self.std = np.asarray(std, dtype=np.float32).reshape(-1)
         if self.mean.shape != self.std.shape or not np.all(self.std > 0):
-            raise ValueError(f"Normalize needs one positive std per mean, got mean={list(mean)}, "
-                             f"std={list(std)}")
+            raise ConvnetValueError(f"Normalize needs one positive std per mean, got mean={list(mean)}, "
+                                    f"std={list(std)}")
 
     def __call__(self, batch: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         batch = _check_batch(batch, self)
         if batch.dtype.kind != "f":
-            raise TypeError(f"Normalize expects float images, got {batch.dtype}; put ToFloat() before it")
+            raise ConvnetTypeError(f"Normalize expects float images, got {batch.dtype}; put ToFloat() before it")
         if self.mean.size not in (1, batch.shape[1]):
-            raise ValueError(f"Normalize has {self.mean.size} means for {batch.shape[1]} channels")
+            raise ShapeError(f"Normalize has {self.mean.size} means for {batch.shape[1]} channels")
         return ((batch - self.mean[:, None, None]) / self.std[:, None, None]).astype(np.float32, copy=False)
 
     def __repr__(self) -> str:
@@ -147,7 +148,7 @@ class RandomCrop(Transform):
 
     def __init__(self, size: int | Sequence[int] | None, padding: int = 0, fill: float = 0) -> None:
         if isinstance(padding, bool) or not isinstance(padding, int | np.integer) or padding < 0:
-            raise ValueError(f"padding must be a non-negative int, got {padding!r}")
+            raise ConvnetValueError(f"padding must be a non-negative int, got {padding!r}")
         self.size = None if size is None else _pair(size, "RandomCrop size")
         self.padding, self.fill = int(padding), fill
 
@@ -155,8 +156,8 @@ class RandomCrop(Transform):
         th, tw = self.size or (height, width)
         ph, pw = height + 2 * self.padding, width + 2 * self.padding
         if th > ph or tw > pw:
-            raise ValueError(f"cannot crop {th}x{tw} from {height}x{width} images padded by "
-                             f"{self.padding} ({ph}x{pw}); use a smaller size or more padding")
+            raise ConvnetValueError(f"cannot crop {th}x{tw} from {height}x{width} images padded by "
+                                    f"{self.padding} ({ph}x{pw}); use a smaller size or more padding")
         return th, tw
 
     def get_params(self, shape: Sequence[int], rng: np.random.Generator | None = None
@@ -201,7 +202,7 @@ class RandomHorizontalFlip(Transform):
 
     def __init__(self, p: float = 0.5) -> None:
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must be a probability in [0, 1], got {p}")
+            raise ConvnetValueError(f"p must be a probability in [0, 1], got {p}")
         self.p = p
 
     def __call__(self, batch: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -233,7 +234,7 @@ def remap(batch: np.ndarray, xs: np.ndarray, ys: np.ndarray, interpolation: Inte
     if interpolation == "nearest":
         xs, ys = np.floor(xs + 0.5), np.floor(ys + 0.5)
     elif interpolation != "bilinear":
-        raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        raise ConvnetValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
     x0, y0 = np.floor(xs), np.floor(ys)
     xs -= x0  # now the weights of the right and lower neighbours
     ys -= y0
@@ -304,13 +305,13 @@ class RandomAffine(Transform):
         self.translate = None if translate is None else tuple(float(t) for t in translate)
         if self.translate is not None and (len(self.translate) != 2
                                            or not all(0 <= t <= 1 for t in self.translate)):
-            raise ValueError(f"translate must be two fractions in [0, 1], got {translate!r}")
+            raise ConvnetValueError(f"translate must be two fractions in [0, 1], got {translate!r}")
         self.scale = None if scale is None else _range(scale, "scale")
         if self.scale is not None and self.scale[0] <= 0:
-            raise ValueError(f"scale factors must be positive, got {scale!r}")
+            raise ConvnetValueError(f"scale factors must be positive, got {scale!r}")
         self.shear = None if shear is None else _range(shear, "shear")
         if interpolation not in ("bilinear", "nearest"):
-            raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+            raise ConvnetValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
         self.interpolation, self.fill = interpolation, fill
 
     def get_params(self, n: int, height: int, width: int, rng: np.random.Generator | None = None
@@ -363,7 +364,7 @@ class Resize(Transform):
     def __init__(self, size: int | Sequence[int], interpolation: Interpolation = "bilinear") -> None:
         self.size = _pair(size, "Resize size")
         if interpolation not in ("bilinear", "nearest"):
-            raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+            raise ConvnetValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
         self.interpolation = interpolation
 
     def __call__(self, batch: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:

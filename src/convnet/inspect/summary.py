@@ -22,6 +22,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import enable_grad
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Conv2d, ConvTranspose2d, Linear, Module, init
 from ..nn.constraints import fixed_count, trainable_count
 from ..nn.utils import layer_trace
@@ -84,7 +85,7 @@ class Summary:
             if row.name == name:
                 return row
         names = ", ".join(r.name for r in self.layers[:40])
-        raise ValueError(f"no layer named {name!r}; layers: {names}{' ...' if len(self.layers) > 40 else ''}")
+        raise ConvnetValueError(f"no layer named {name!r}; layers: {names}{' ...' if len(self.layers) > 40 else ''}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"model": self.model, "input_shape": list(self.input_shape),
@@ -198,7 +199,7 @@ def summary(model: Module | str, input_shape: tuple[int, ...] | str, **model_kwa
             model = models.create(model, **model_kwargs)
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(int(v) for v in input_shape)
     if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(f"input_shape must be (channels, height, width) of positive sizes, got {shape}")
+        raise ShapeError(f"input_shape must be (channels, height, width) of positive sizes, got {shape}")
     calls: list[list[Any]] = []          # [name, module, args, output], in the order calls start
     open_calls: list[list[Any]] = []
     handles = []
@@ -270,4 +271,4 @@ def parse_shape(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in text.lower().replace(",", "x").split("x"))
     except ValueError:
-        raise ValueError(f"input shape must look like 3x224x224 (channels x height x width), got {text!r}") from None
+        raise ShapeError(f"input shape must look like 3x224x224 (channels x height x width), got {text!r}") from None

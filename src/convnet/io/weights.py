@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConvnetValueError
 from ..nn import IncompatibleKeys, Module, StateDictError
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".tar")
@@ -30,7 +31,7 @@ _NO_NUMPY = {"BF16": "bfloat16", "F8_E4M3": "float8", "F8_E5M2": "float8", "F8_E
              "F4": "float4", "F6_E2M3": "float6", "F6_E3M2": "float6"}
 
 
-class WeightsError(ValueError):
+class WeightsError(ConvnetValueError):
     """A weights file that cannot be read or does not fit the model; names the file and why."""
 
 

@@ -33,6 +33,7 @@ from typing import Any
 from . import reference
 from ._paths import note, record_paths
 from .geometry import ConvGeometry, Pad2d, PoolGeometry
+from ..errors import ConvnetValueError
 
 __all__ = ["ConvGeometry", "Pad2d", "PoolGeometry", "active", "available_backends", "get_backend",
            "get_num_threads", "note", "record_paths", "register_backend", "set_backend", "set_num_threads"]
@@ -65,9 +66,9 @@ def set_backend(name: str) -> None:
     global _active
     if name not in _backends:
         if name == "native" and NATIVE_ERROR is not None:
-            raise ValueError(f"the native kernels are not available in this installation ({NATIVE_ERROR}); "
-                             "reinstall convnet where a C compiler is present, or use 'reference'")
-        raise ValueError(f"unknown kernel backend {name!r}; choose one of {', '.join(_backends)}")
+            raise ConvnetValueError(f"the native kernels are not available in this installation ({NATIVE_ERROR}); "
+                                    "reinstall convnet where a C compiler is present, or use 'reference'")
+        raise ConvnetValueError(f"unknown kernel backend {name!r}; choose one of {', '.join(_backends)}")
     _active = _backends[name]
 
 
@@ -84,7 +85,7 @@ def active() -> ModuleType:
 def set_num_threads(n: int) -> None:
     """Use `n` threads for the native kernels (default: every core this process may use)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: the number of threads must be a positive integer, got {n!r}")
+        raise ConvnetValueError(f"set_num_threads: the number of threads must be a positive integer, got {n!r}")
     if "native" in _backends:
         _backends["native"].set_num_threads(n)
 

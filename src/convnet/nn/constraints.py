@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..errors import ConvnetTypeError, ConvnetValueError, ShapeError
 from .parameter import Parameter
 
 
@@ -80,7 +81,7 @@ class Constraint:
 
 def _constraint(param: Parameter) -> Constraint:
     if not isinstance(param, Parameter):
-        raise TypeError(f"constraints apply to nn.Parameter objects, got {type(param).__name__}")
+        raise ConvnetTypeError(f"constraints apply to nn.Parameter objects, got {type(param).__name__}")
     c = getattr(param, "_constraint", None)
     if c is None:
         c = Constraint(param.shape)
@@ -93,13 +94,13 @@ def _constraint(param: Parameter) -> Constraint:
 def _mask_arg(param: Parameter, mask: Any, what: str) -> np.ndarray:
     m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if m.shape != param.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{what}: the mask has shape {m.shape} but the parameter has shape "
             f"{tuple(param.shape)}; they must be equal"
         )
     if m.dtype != bool:
         if not np.isin(m, (0, 1)).all():
-            raise ValueError(f"{what}: the mask must be boolean (or 0/1), got values other than 0 and 1")
+            raise ConvnetValueError(f"{what}: the mask must be boolean (or 0/1), got values other than 0 and 1")
         m = m.astype(bool)
     return m
 
@@ -119,12 +120,12 @@ def fix(param: Parameter, mask: Any, value: Any = None) -> None:
         try:
             vals = np.broadcast_to(vals, param.shape)
         except ValueError:
-            raise ValueError(f"fix: value of shape {vals.shape} does not fit the parameter's shape "
+            raise ShapeError(f"fix: value of shape {vals.shape} does not fit the parameter's shape "
                              f"{tuple(param.shape)}") from None
         if np.isnan(vals[m]).any():
-            raise ValueError("fix: the values to fix contain NaN")
+            raise ConvnetValueError("fix: the values to fix contain NaN")
     if (c.groups[m] >= 0).any():
-        raise ValueError("fix: some of these entries are tied; untie them first (constraints.remove)")
+        raise ConvnetValueError("fix: some of these entries are tied; untie them first (constraints.remove)")
     c.values[m] = vals[m]
     c.fixed |= m
     c.project(param)
@@ -139,18 +140,18 @@ def tie(param: Parameter, groups: Any) -> None:
     """
     g = np.asarray(groups.data if isinstance(groups, Tensor) else groups)
     if g.shape != param.shape:
-        raise ValueError(
+        raise ShapeError(
             f"tie: groups has shape {g.shape} but the parameter has shape {tuple(param.shape)}; "
             "they must be equal (label >= 0 for tied entries, -1 for free ones)"
         )
     if g.dtype.kind not in "iu":
-        raise TypeError(f"tie: group labels must be integers, got {g.dtype}")
+        raise ConvnetTypeError(f"tie: group labels must be integers, got {g.dtype}")
     c = _constraint(param)
     new = g >= 0
     if (c.fixed & new).any():
-        raise ValueError("tie: some of these entries are fixed; an entry cannot be both")
+        raise ConvnetValueError("tie: some of these entries are fixed; an entry cannot be both")
     if (c.groups[new] >= 0).any():
-        raise ValueError("tie: some of these entries are already tied; remove the old ties first")
+        raise ConvnetValueError("tie: some of these entries are already tied; remove the old ties first")
     offset = c.groups.max() + 1 if (c.groups >= 0).any() else 0
     _, dense = np.unique(g[new], return_inverse=True)  # relabel 0..k-1, after existing groups
     c.groups[new] = dense.reshape(-1) + offset
@@ -160,7 +161,7 @@ def tie(param: Parameter, groups: Any) -> None:
 def freeze(param: Parameter) -> None:
     """Stop training a whole parameter (it keeps its value and gets no gradient)."""
     if not isinstance(param, Parameter):
-        raise TypeError(f"freeze expects an nn.Parameter, got {type(param).__name__}")
+        raise ConvnetTypeError(f"freeze expects an nn.Parameter, got {type(param).__name__}")
     param.requires_grad_(False)
     param.grad = None
 
@@ -171,8 +172,8 @@ def freeze_filters(weight: Parameter, filters: int | Sequence[int],
     idx = np.atleast_1d(np.asarray(filters))
     out = weight.shape[0]
     if idx.size == 0 or idx.min() < -out or idx.max() >= out:
-        raise ValueError(f"freeze_filters: filter indices {idx.tolist()} out of range for "
-                         f"{out} filters")
+        raise ConvnetValueError(f"freeze_filters: filter indices {idx.tolist()} out of range for "
+                                f"{out} filters")
     mask = np.zeros(weight.shape, dtype=bool)
     mask[idx] = True
     fix(weight, mask)
@@ -228,12 +229,12 @@ def connection_mask(weight_shape: Sequence[int], table: Sequence[Sequence[int]])
     """
     o, c = weight_shape[0], weight_shape[1]
     if len(table) != o:
-        raise ValueError(f"connection_mask: the table has {len(table)} rows for {o} output maps")
+        raise ConvnetValueError(f"connection_mask: the table has {len(table)} rows for {o} output maps")
     connected = np.zeros((o, c), dtype=bool)
     for row, inputs in enumerate(table):  # one row per output map, not per pixel
         ins = np.asarray(inputs, dtype=int)
         if ins.size and (ins.min() < 0 or ins.max() >= c):
-            raise ValueError(f"connection_mask: row {row} names input maps {ins.tolist()}, but there "
-                             f"are only {c}")
+            raise ConvnetValueError(f"connection_mask: row {row} names input maps {ins.tolist()}, but there "
+                                    f"are only {c}")
         connected[row, ins] = True
     return np.broadcast_to(~connected[:, :, None, None], tuple(weight_shape)).copy()

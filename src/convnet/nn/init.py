@@ -28,6 +28,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..errors import ConvnetTypeError, ConvnetValueError, ShapeError
 from ..random import default_generator
 
 _LINEAR = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -58,10 +59,10 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         elif isinstance(param, int | float) and not isinstance(param, bool):
             slope = float(param)
         else:
-            raise ValueError(f"calculate_gain: the negative slope of leaky_relu must be a number, "
-                             f"got {param!r}")
+            raise ConvnetValueError(f"calculate_gain: the negative slope of leaky_relu must be a number, "
+                                    f"got {param!r}")
         return math.sqrt(2.0 / (1 + slope**2))
-    raise ValueError(
+    raise ConvnetValueError(
         f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; choose one of "
         f"{', '.join(_LINEAR)}, tanh, relu, leaky_relu, selu"
     )
@@ -75,7 +76,7 @@ def _fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     computes it the same way and convnet keeps that for identical default initialisations.
     """
     if tensor.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             f"fan in and fan out need a weight of at least 2 dimensions (out, in, ...), got shape "
             f"{tuple(tensor.shape)}; initialise biases with uniform_ or zeros_ instead"
         )
@@ -85,23 +86,23 @@ def _fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 def _fan(tensor: Tensor, mode: str) -> int:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise ConvnetValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
 
 def _check_tensor(tensor: Any, fn: str) -> None:
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"init.{fn} expects a convnet Tensor or Parameter, got {type(tensor).__name__}")
+        raise ConvnetTypeError(f"init.{fn} expects a convnet Tensor or Parameter, got {type(tensor).__name__}")
     if tensor.dtype.kind != "f":
-        raise TypeError(f"init.{fn} fills floating-point tensors, this one is {tensor.dtype}")
+        raise ConvnetTypeError(f"init.{fn} fills floating-point tensors, this one is {tensor.dtype}")
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with samples from U(a, b)."""
     _check_tensor(tensor, "uniform_")
     if b < a:
-        raise ValueError(f"uniform_: the lower bound a={a} is above the upper bound b={b}")
+        raise ConvnetValueError(f"uniform_: the lower bound a={a} is above the upper bound b={b}")
     with no_grad():
         return tensor.uniform_(a, b)
 
@@ -110,7 +111,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with samples from N(mean, std^2)."""
     _check_tensor(tensor, "normal_")
     if std < 0:
-        raise ValueError(f"normal_: std must be non-negative, got {std}")
+        raise ConvnetValueError(f"normal_: std must be non-negative, got {std}")
     with no_grad():
         return tensor.normal_(mean, std)
 
@@ -136,7 +137,7 @@ def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D weight with the identity matrix (a Linear layer that passes inputs through)."""
     _check_tensor(tensor, "eye_")
     if tensor.ndim != 2:
-        raise ValueError(f"eye_ needs a 2-D tensor, got shape {tuple(tensor.shape)}")
+        raise ShapeError(f"eye_ needs a 2-D tensor, got shape {tuple(tensor.shape)}")
     with no_grad():
         return tensor.copy_(np.eye(*tensor.shape))
 
@@ -147,11 +148,11 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """
     _check_tensor(tensor, "dirac_")
     if tensor.ndim not in (3, 4, 5):
-        raise ValueError(f"dirac_ needs a 3-D, 4-D or 5-D conv weight, got shape {tuple(tensor.shape)}")
+        raise ShapeError(f"dirac_ needs a 3-D, 4-D or 5-D conv weight, got shape {tuple(tensor.shape)}")
     out_channels = tensor.shape[0]
     if groups < 1 or out_channels % groups:
-        raise ValueError(f"dirac_: {out_channels} output channels (dimension 0) are not divisible "
-                         f"by groups={groups}")
+        raise ConvnetValueError(f"dirac_: {out_channels} output channels (dimension 0) are not divisible "
+                                f"by groups={groups}")
     per_group = out_channels // groups
     d = np.arange(min(per_group, tensor.shape[1]))
     rows = (np.arange(groups)[:, None] * per_group + d[None, :]).ravel()
@@ -225,10 +226,10 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     """
     _check_tensor(tensor, "trunc_normal_")
     if std <= 0 or not a < b:
-        raise ValueError(f"trunc_normal_ needs std > 0 and a < b, got std={std}, a={a}, b={b}")
+        raise ConvnetValueError(f"trunc_normal_ needs std > 0 and a < b, got std={std}, a={a}, b={b}")
     mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
     if mass < 1e-6:
-        raise ValueError(
+        raise ConvnetValueError(
             f"trunc_normal_: [{a}, {b}] holds only {mass:.2g} of the probability of "
             f"N({mean}, {std}^2); choose bounds closer to the mean"
         )

@@ -24,6 +24,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..errors import ConvnetTypeError, ConvnetValueError
 from .parameter import Parameter
 
 _hook_ids = itertools.count()
@@ -67,7 +68,7 @@ class IncompatibleKeys(NamedTuple):
                 f"unexpected_keys={self.unexpected_keys})")
 
 
-class StateDictError(RuntimeError, ValueError):
+class StateDictError(ConvnetValueError, RuntimeError):
     """A state_dict that does not fit the model (a RuntimeError, as in PyTorch, and a ValueError)."""
 
 
@@ -79,7 +80,7 @@ def _indent(text: str, spaces: int = 2) -> str:
 
 def _check_name(module: Module, name: Any, kind: str, registry: dict[str, Any]) -> None:
     if not isinstance(name, str):
-        raise TypeError(f"{kind} name must be a string, got {type(name).__name__}")
+        raise ConvnetTypeError(f"{kind} name must be a string, got {type(name).__name__}")
     if "." in name:
         raise KeyError(f"{kind} name {name!r} cannot contain '.' (dots separate nested names)")
     if name == "":
@@ -193,7 +194,7 @@ class Module:
         """Add a parameter (or None, a declared but absent one, such as ``bias=False``)."""
         _check_name(self, name, "parameter", self._registry("_parameters"))
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
+            raise ConvnetTypeError(
                 f"cannot register a {type(param).__name__} as parameter {name!r}: wrap it as "
                 "nn.Parameter(tensor), or use register_buffer for state that is not learnt"
             )
@@ -210,7 +211,7 @@ class Module:
         """
         _check_name(self, name, "buffer", self._registry("_buffers"))
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"buffer {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+            raise ConvnetTypeError(f"buffer {name!r} must be a Tensor or None, got {type(tensor).__name__}")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -221,8 +222,8 @@ class Module:
         """Add a child module under `name` (same as assigning ``self.name = module``)."""
         _check_name(self, name, "module", self._registry("_modules"))
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"child module {name!r} must be a Module or None, "
-                            f"got {type(module).__name__}")
+            raise ConvnetTypeError(f"child module {name!r} must be a Module or None, "
+                                   f"got {type(module).__name__}")
         self._modules[name] = module
 
     register_module = add_module
@@ -242,21 +243,21 @@ class Module:
             self.register_parameter(name, value)
         elif name in d.get("_parameters", ()):
             if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} to parameter {name!r}: "
-                                "give an nn.Parameter or None")
+                raise ConvnetTypeError(f"cannot assign a {type(value).__name__} to parameter {name!r}: "
+                                       "give an nn.Parameter or None")
             self._parameters[name] = None
         elif isinstance(value, Module):
             self._forget(name, keep=self._registry("_modules"))
             self._modules[name] = value
         elif name in d.get("_modules", ()):
             if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} to child module "
-                                f"{name!r}: give a Module or None")
+                raise ConvnetTypeError(f"cannot assign a {type(value).__name__} to child module "
+                                       f"{name!r}: give a Module or None")
             self._modules[name] = None
         elif name in d.get("_buffers", ()):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign a {type(value).__name__} to buffer {name!r}: "
-                                "give a Tensor or None")
+                raise ConvnetTypeError(f"cannot assign a {type(value).__name__} to buffer {name!r}: "
+                                       "give a Tensor or None")
             self._buffers[name] = value
         else:
             super().__setattr__(name, value)
@@ -374,7 +375,7 @@ class Module:
     def train(self, mode: bool = True) -> Self:
         """Set training mode (dropout active, batch statistics) here and in every sub-module."""
         if not isinstance(mode, bool):
-            raise ValueError(f"train(mode) expects True or False, got {mode!r}")
+            raise ConvnetValueError(f"train(mode) expects True or False, got {mode!r}")
         for m in self.modules():
             m.training = mode
         return self
@@ -428,13 +429,13 @@ class Module:
             else:
                 dtype = a
         if device is not None and str(device) != "cpu":
-            raise ValueError(f"convnet computes on the CPU only; to({device!r}) is not possible. "
-                             "Use 'cpu' or leave the device out")
+            raise ConvnetValueError(f"convnet computes on the CPU only; to({device!r}) is not possible. "
+                                    "Use 'cpu' or leave the device out")
         if dtype is None:
             return self
         dt = np.dtype(dtype)
         if dt.kind != "f":
-            raise TypeError(f"Module.to() converts to floating-point dtypes only, got {dt}")
+            raise ConvnetTypeError(f"Module.to() converts to floating-point dtypes only, got {dt}")
         for t in itertools.chain(self.parameters(), self.buffers()):
             if t.dtype.kind == "f":
                 t.data = t.data.astype(dt)
@@ -493,8 +494,8 @@ class Module:
         <All keys matched successfully>
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict expects a mapping from names to tensors or arrays, "
-                            f"got {type(state_dict).__name__}")
+            raise ConvnetTypeError(f"load_state_dict expects a mapping from names to tensors or arrays, "
+                                   f"got {type(state_dict).__name__}")
         targets = self.state_dict(keep_vars=True)
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]

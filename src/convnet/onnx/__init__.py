@@ -20,17 +20,19 @@ from typing import Any
 
 
 def require_onnx() -> Any:
-    """The ``onnx`` module, or an ImportError saying how to install it.
+    """The ``onnx`` module, or a `MissingDependencyError` (an ImportError) saying how to install it.
 
     >>> import convnet.onnx
     >>> convnet.onnx.require_onnx().__name__
     'onnx'
     """
+    from ..errors import MissingDependencyError
+
     try:
         import onnx
     except ImportError:
-        raise ImportError("ONNX support needs the onnx package: pip install convnet[onnx] "
-                          "(or pip install onnx)") from None
+        raise MissingDependencyError("ONNX support needs the onnx package: pip install convnet[onnx] "
+                                     "(or pip install onnx)") from None
     return onnx
 
 

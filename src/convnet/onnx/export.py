@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from . import require_onnx
 from .ops import BY_FUNCTION, UNKNOWN_BATCH, Unsupported
@@ -40,7 +41,7 @@ META_DATASET = "convnet.dataset"
 META_INPUT_SHAPE = "convnet.input_shape"
 
 
-class ExportError(ValueError):
+class ExportError(ConvnetValueError):
     """The model cannot be written as ONNX; the message lists every operation that could not."""
 
 
@@ -190,7 +191,7 @@ def _input_shape(input_shape: Sequence[int]) -> tuple[int, tuple[int, ...]]:
     examples; (N, C, H, W) and (N, C, D, H, W) name the batch."""
     shape = tuple(input_shape)
     if len(shape) not in (2, 3, 4, 5) or not all(isinstance(s, int | np.integer) and s > 0 for s in shape):
-        raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W) with positive integers (or (C, L), "
+        raise ShapeError(f"input_shape must be (C, H, W) or (N, C, H, W) with positive integers (or (C, L), "
                          f"(N, C, D, H, W) for 1-D and 3-D models), got {shape!r}")
     shape = tuple(int(s) for s in shape)
     return (shape[0], shape[1:]) if len(shape) >= 4 else (2, shape)
@@ -206,7 +207,9 @@ def _build(model: Module, input_shape: Sequence[int], opset: int, dataset: dict[
 
     latest = onnx.defs.onnx_opset_version()
     if not MIN_OPSET <= opset <= latest:
-        raise ValueError(f"opset {opset} is not supported: use {MIN_OPSET} to {latest} (default {DEFAULT_OPSET})")
+        raise ConvnetValueError(
+            f"opset {opset} is not supported: use {MIN_OPSET} to {latest} (default {DEFAULT_OPSET})"
+        )
     traced, shape = _input_shape(input_shape)
     dtype = next((p.dtype for p in model.parameters() if p.dtype.kind == "f"), np.dtype(np.float32))
     example = Tensor(np.random.default_rng(0).standard_normal((traced, *shape))

@@ -27,6 +27,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import no_grad
+from ..errors import ConvnetTypeError, ConvnetValueError, ShapeError
 from ..nn import Module
 from . import require_onnx
 from .export import META_DATASET, META_INPUT_SHAPE, skeleton
@@ -38,7 +39,7 @@ MEMORY = "<ONNX model in memory>"
 IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 
-class LoadError(ValueError):
+class LoadError(ConvnetValueError):
     """An ONNX file that cannot be read or built; the message names the file and every problem."""
 
 
@@ -81,15 +82,15 @@ class OnnxModel(Module):
 
     def forward(self, *inputs: Any) -> Any:
         if len(inputs) != len(self.input_names):
-            raise TypeError(f"{self.source}: the model takes {len(self.input_names)} input(s) "
-                            f"({', '.join(self.input_names)}), got {len(inputs)}")
+            raise ConvnetTypeError(f"{self.source}: the model takes {len(self.input_names)} input(s) "
+                                   f"({', '.join(self.input_names)}), got {len(inputs)}")
         env: dict[str, Any] = {value: getattr(self.constants, buf) for value, buf in self.constant_names.items()}
         for name, shape, dtype, x in zip(self.input_names, self.input_shapes, self.input_dtypes, inputs,
                                          strict=True):
             x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
             if x.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, x.shape, strict=True)):
                 want = "x".join("N" if s is None else str(s) for s in shape)
-                raise ValueError(f"{self.source}: input {name!r} must have shape {want}, got "
+                raise ShapeError(f"{self.source}: input {name!r} must have shape {want}, got "
                                  f"{'x'.join(map(str, x.shape))}")
             env[name] = x.to(dtype) if dtype.kind == "f" and x.dtype != dtype else x
         for module, args, outs in self.plan:

@@ -30,6 +30,7 @@ import numpy as np
 from .. import _ops, arith, nn
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..errors import ConvnetValueError
 from ..nn import functional as F
 from ..nn.functional.activation import ELUFn, GELUFn, LeakyReLUFn, erf
 from ..nn.functional.conv import Conv2dFn, ConvTranspose2dFn
@@ -1298,10 +1299,10 @@ def _split_sizes(node: NodeInfo, length: int, given: Tensor | None) -> list[int]
         sizes = [chunk] * (a["num_outputs"] - 1) + [length - chunk * (a["num_outputs"] - 1)]
     else:
         if length % count:
-            raise ValueError(f"Split: an axis of length {length} cannot be split into {count} equal parts")
+            raise ConvnetValueError(f"Split: an axis of length {length} cannot be split into {count} equal parts")
         sizes = [length // count] * count
     if sum(sizes) != length or len(sizes) != count or min(sizes) < 0:
-        raise ValueError(f"Split: sizes {sizes} do not split an axis of length {length} into {count} outputs")
+        raise ConvnetValueError(f"Split: sizes {sizes} do not split an axis of length {length} into {count} outputs")
     return sizes
 
 
@@ -1323,7 +1324,7 @@ def load_tile(node: NodeInfo) -> tuple[nn.Module, list[int]]:
     def tile(x: Tensor, repeats: Tensor) -> Tensor:
         r = ints(repeats)
         if len(r) != x.ndim:
-            raise ValueError(f"Tile: {len(r)} repeats for a tensor of {x.ndim} dimensions")
+            raise ConvnetValueError(f"Tile: {len(r)} repeats for a tensor of {x.ndim} dimensions")
         spread = x.reshape(*(v for n in x.shape for v in (1, n)))
         return spread.expand(*(v for k, n in zip(r, x.shape, strict=True) for v in (k, n))) \
             .reshape(*(k * n for k, n in zip(r, x.shape, strict=True)))

@@ -25,6 +25,7 @@ import numpy as np
 from .. import nn
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..errors import ConvnetValueError
 from .node import NodeInfo, OnnxOp, Unsupported, choice, floats
 from .trace import Call
 
@@ -205,7 +206,7 @@ def load_resize(node: NodeInfo) -> tuple[nn.Module, list[int]]:
         axes = [v % x.ndim for v in a["axes"]] if a["axes"] else list(range(x.ndim))
         given_scales, given_sizes = floats(scales), floats(sizes)
         if (given_scales is None) == (given_sizes is None):
-            raise ValueError("Resize: give either scales or sizes (exactly one of them)")
+            raise ConvnetValueError("Resize: give either scales or sizes (exactly one of them)")
         out, factors = output_sizes(x.shape, axes, given_scales,
                                     None if given_sizes is None else [int(v) for v in given_sizes], policy)
         return _resize_run(x, spec, axes, out, factors, floats(roi))
@@ -246,7 +247,7 @@ def load_upsample(node: NodeInfo) -> tuple[nn.Module, list[int]]:
     def upsample(x: Tensor, scales: Tensor | None = None) -> Tensor:
         factors = floats(scales) or node.attrs["scales"]
         if factors is None or len(factors) != x.ndim:
-            raise ValueError(f"Upsample: scales {factors} do not give one factor per axis of {x.ndim}")
+            raise ConvnetValueError(f"Upsample: scales {factors} do not give one factor per axis of {x.ndim}")
         out = [int(math.floor(n * s)) for n, s in zip(x.shape, factors, strict=True)]
         return _resize_run(x, spec, list(range(x.ndim)), out, list(factors), None)
 

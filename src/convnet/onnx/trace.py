@@ -28,6 +28,7 @@ from typing import Any
 from .._tensor import Tensor
 from ..autograd import enable_grad
 from ..autograd.function import Function
+from ..errors import ConvnetTypeError
 from ..nn import Module
 
 
@@ -121,5 +122,5 @@ def record(model: Module, example: Tensor) -> Trace:
     outputs = list(out) if isinstance(out, tuple | list) else [out]
     if not all(isinstance(o, Tensor) for o in outputs):
         kinds = ", ".join(type(o).__name__ for o in outputs)
-        raise TypeError(f"the model returned {kinds}; only a tensor or a tuple of tensors can be exported")
+        raise ConvnetTypeError(f"the model returned {kinds}; only a tensor or a tuple of tensors can be exported")
     return Trace(x, calls, outputs)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import kernels
 from .._tensor import Tensor
+from ..errors import ConvnetValueError
 from .optimizer import Optimizer, ParamsT
 
 
@@ -47,7 +48,7 @@ class Adam(Optimizer):
         self._check_nonnegative(group, index, "eps", "weight_decay")
         betas = group["betas"]
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(
+            raise ConvnetValueError(
                 f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r} "
                 f"(parameter group {index}); the usual choice is (0.9, 0.999)"
             )

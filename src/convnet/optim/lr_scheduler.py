@@ -35,6 +35,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, SupportsFloat
 
+from ..errors import ConvnetTypeError, ConvnetValueError
 from .optimizer import Optimizer
 
 
@@ -42,7 +43,7 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     """One value per parameter group: a list or tuple as given (length checked), else repeated."""
     if isinstance(value, list | tuple):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(
+            raise ConvnetValueError(
                 f"{name} has {len(value)} values but the optimizer has {len(optimizer.param_groups)} "
                 "parameter groups; give one value per group, or a single value for all"
             )
@@ -77,7 +78,7 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__} schedules an Optimizer, got {type(optimizer).__name__}")
+            raise ConvnetTypeError(f"{type(self).__name__} schedules an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -147,7 +148,7 @@ class LRScheduler:
         """Continue from a ``state_dict()`` of a scheduler of the same kind."""
         missing = set(self.state_dict()) - set(state_dict)
         if missing:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"{type(self).__name__}.load_state_dict: the dict lacks {sorted(missing)}; it was not "
                 f"saved from a {type(self).__name__}"
             )
@@ -206,7 +207,7 @@ class StepLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
         if not step_size >= 1:
-            raise ValueError(f"StepLR: step_size must be a positive number of epochs, got {step_size!r}")
+            raise ConvnetValueError(f"StepLR: step_size must be a positive number of epochs, got {step_size!r}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -296,7 +297,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         if not T_max > 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive number of epochs, got {T_max!r}")
+            raise ConvnetValueError(f"CosineAnnealingLR: T_max must be a positive number of epochs, got {T_max!r}")
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -342,12 +343,12 @@ class LinearLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1) -> None:
         if not 0 < start_factor <= 1:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}: the schedule starts at "
                 "initial_lr * start_factor, and a zero rate could not be scaled back up"
             )
         if not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
+            raise ConvnetValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
@@ -395,25 +396,25 @@ class SequentialLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
                  last_epoch: int = -1) -> None:
         if len(schedulers) < 1:
-            raise ValueError("SequentialLR needs at least one scheduler")
+            raise ConvnetValueError("SequentialLR needs at least one scheduler")
         for index, scheduler in enumerate(schedulers):
             if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(
+                raise ConvnetValueError(
                     f"SequentialLR: scheduler {index} is a ReduceLROnPlateau, whose step() needs the "
                     "validation metric; step it yourself after the sequence"
                 )
             if getattr(scheduler, "optimizer", None) is not optimizer:
-                raise ValueError(
+                raise ConvnetValueError(
                     f"SequentialLR: scheduler {index} ({type(scheduler).__name__}) schedules a different "
                     "optimizer; build every scheduler on the optimizer given to SequentialLR"
                 )
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"SequentialLR: {len(schedulers)} schedulers need {len(schedulers) - 1} milestones (the "
                 f"epochs where each hands over to the next), got {len(milestones)}"
             )
         if list(milestones) != sorted(milestones):
-            raise ValueError(f"SequentialLR: milestones must be increasing, got {list(milestones)}")
+            raise ConvnetValueError(f"SequentialLR: milestones must be increasing, got {list(milestones)}")
         self.optimizer = optimizer
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
@@ -444,7 +445,7 @@ class SequentialLR(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         saved = state_dict["_schedulers"]
         if len(saved) != len(self._schedulers):
-            raise ValueError(
+            raise ConvnetValueError(
                 f"SequentialLR.load_state_dict: the saved sequence has {len(saved)} schedulers, this one "
                 f"has {len(self._schedulers)}"
             )
@@ -480,7 +481,7 @@ class OneCycleLR(LRScheduler):
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"OneCycleLR schedules an Optimizer, got {type(optimizer).__name__}")
+            raise ConvnetTypeError(f"OneCycleLR schedules an Optimizer, got {type(optimizer).__name__}")
         if total_steps is not None:
             _check_positive_int("total_steps", total_steps)
             self.total_steps = total_steps
@@ -489,15 +490,15 @@ class OneCycleLR(LRScheduler):
             _check_positive_int("steps_per_epoch", steps_per_epoch)
             self.total_steps = epochs * steps_per_epoch
         else:
-            raise ValueError("OneCycleLR needs total_steps, or both epochs and steps_per_epoch")
+            raise ConvnetValueError("OneCycleLR needs total_steps, or both epochs and steps_per_epoch")
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"OneCycleLR: pct_start is the fraction of steps spent warming up, a float in [0, 1]; "
                 f"got {pct_start!r}"
             )
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', "
-                             f"got {anneal_strategy!r}")
+            raise ConvnetValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', "
+                                    f"got {anneal_strategy!r}")
         self.anneal_strategy = anneal_strategy
         up = float(pct_start * self.total_steps) - 1
         last = self.total_steps - 1
@@ -523,7 +524,7 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
+                raise ConvnetValueError(
                     f"OneCycleLR: cycle_momentum=True, but {type(optimizer).__name__} has neither momentum "
                     "nor betas; pass cycle_momentum=False"
                 )
@@ -551,7 +552,7 @@ class OneCycleLR(LRScheduler):
     def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"OneCycleLR was stepped {step} times, but total_steps is {self.total_steps}: make "
                 "total_steps (or epochs * steps_per_epoch) match the number of batches you train on"
             )
@@ -571,7 +572,7 @@ class OneCycleLR(LRScheduler):
 
 def _check_positive_int(name: str, value: Any) -> None:
     if not isinstance(value, int) or value <= 0:
-        raise ValueError(f"OneCycleLR: {name} must be a positive integer, got {value!r}")
+        raise ConvnetValueError(f"OneCycleLR: {name} must be a positive integer, got {value!r}")
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -599,14 +600,14 @@ class ReduceLROnPlateau(LRScheduler):
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: Literal["rel", "abs"] = "rel",
                  cooldown: int = 0, min_lr: list[float] | float = 0, eps: float = 1e-8) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ReduceLROnPlateau schedules an Optimizer, got {type(optimizer).__name__}")
+            raise ConvnetTypeError(f"ReduceLROnPlateau schedules an Optimizer, got {type(optimizer).__name__}")
         if not factor < 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be < 1 (it multiplies the lr), got {factor!r}")
+            raise ConvnetValueError(f"ReduceLROnPlateau: factor must be < 1 (it multiplies the lr), got {factor!r}")
         if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+            raise ConvnetValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
-                             f"got {threshold_mode!r}")
+            raise ConvnetValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
+                                    f"got {threshold_mode!r}")
         self.optimizer = optimizer
         self.factor = factor
         self.min_lrs = _per_group("min_lr", optimizer, min_lr)

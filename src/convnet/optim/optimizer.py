@@ -65,6 +65,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import enable_grad, no_grad
+from ..errors import ConvnetTypeError, ConvnetValueError, ShapeError
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -92,14 +93,14 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self._step_calls = 0  # read by lr_scheduler to warn when it is stepped first
         if isinstance(params, Tensor):
-            raise TypeError(
+            raise ConvnetTypeError(
                 f"{type(self).__name__} expects an iterable of tensors (or of parameter-group "
                 "dicts), but got a single Tensor; wrap it in a list: [tensor]"
             )
         # A set is passed on as one group, so that add_param_group explains why it will not do.
         groups = [{"params": params}] if isinstance(params, set | frozenset) else list(params)
         if not groups:
-            raise ValueError(
+            raise ConvnetValueError(
                 "optimizer got an empty parameter list: pass the tensors to train, for example "
                 "model.parameters() (a generator can only be used once, so make a new one)"
             )
@@ -116,14 +117,14 @@ class Optimizer:
         """
         index = len(self.param_groups)
         if not isinstance(param_group, dict):
-            raise TypeError(f"a parameter group must be a dict, got {type(param_group).__name__}")
+            raise ConvnetTypeError(f"a parameter group must be a dict, got {type(param_group).__name__}")
         if "params" not in param_group:
-            raise ValueError(f"parameter group {index} has no 'params' entry: {{'params': [...], ...}}")
+            raise ConvnetValueError(f"parameter group {index} has no 'params' entry: {{'params': [...], ...}}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set | frozenset):
-            raise TypeError(
+            raise ConvnetTypeError(
                 f"parameter group {index}: parameters must come in a fixed order (a list or a "
                 "tuple), not a set, so that their numbers in state_dict() are the same every run"
             )
@@ -133,11 +134,11 @@ class Optimizer:
         for i, p in enumerate(params):
             _check_param(p, i, index)
             if id(p) in seen:
-                raise ValueError(f"parameter {i} of group {index} appears twice in that group")
+                raise ConvnetValueError(f"parameter {i} of group {index} appears twice in that group")
             seen.add(id(p))
         for j, other in enumerate(self.param_groups):
             if any(id(q) in seen for q in other["params"]):
-                raise ValueError(
+                raise ConvnetValueError(
                     f"some parameters appear in more than one parameter group (group {index} "
                     f"shares parameters with group {j}); give each tensor to exactly one group"
                 )
@@ -157,7 +158,7 @@ class Optimizer:
             value = group[name]
             if not value >= 0:
                 hint = "; to climb the objective instead, pass maximize=True" if name == "lr" else ""
-                raise ValueError(
+                raise ConvnetValueError(
                     f"{type(self).__name__}: {name} must be >= 0, got {value!r} "
                     f"(parameter group {index}){hint}"
                 )
@@ -235,13 +236,13 @@ class Optimizer:
         name = type(self).__name__
         missing = {"state", "param_groups"} - set(state_dict)
         if missing:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"{name}.load_state_dict: the dict has no {sorted(missing)} entry; pass what "
                 "optimizer.state_dict() returned"
             )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(
+            raise ConvnetValueError(
                 f"{name}.load_state_dict: the saved optimizer has {len(saved_groups)} parameter "
                 f"groups but this one has {len(self.param_groups)}; build it with the same groups"
             )
@@ -250,7 +251,7 @@ class Optimizer:
         for index, (group, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
             numbers = list(saved["params"])
             if len(numbers) != len(group["params"]):
-                raise ValueError(
+                raise ConvnetValueError(
                     f"{name}.load_state_dict: saved parameter group {index} has {len(numbers)} "
                     f"parameters but this optimizer's group {index} has {len(group['params'])}; "
                     "the saved optimizer was built over a different model"
@@ -266,7 +267,7 @@ class Optimizer:
         for key, saved_state in state_dict["state"].items():
             number = int(key)
             if number not in by_number:
-                raise ValueError(
+                raise ConvnetValueError(
                     f"{name}.load_state_dict: the saved state has an entry for parameter {number}, "
                     "which none of the saved parameter groups lists"
                 )
@@ -288,11 +289,11 @@ def _check_param(p: Any, i: int, group: int) -> None:
     if not isinstance(p, Tensor):
         hint = (" (named_parameters() gives (name, tensor) pairs: pass model.parameters())"
                 if isinstance(p, tuple) else "")
-        raise TypeError(f"optimizers update Tensors, but {where} is a {type(p).__name__}{hint}")
+        raise ConvnetTypeError(f"optimizers update Tensors, but {where} is a {type(p).__name__}{hint}")
     if not p.is_floating_point():
-        raise TypeError(f"{where} has dtype {p.dtype}; only floating-point tensors can be optimized")
+        raise ConvnetTypeError(f"{where} has dtype {p.dtype}; only floating-point tensors can be optimized")
     if not p.is_leaf:
-        raise ValueError(
+        raise ConvnetValueError(
             f"can't optimize a non-leaf tensor: {where} was computed by an operation "
             f"({p.grad_fn.name}); optimize the tensors it was computed from, or make a new leaf "
             "with t.detach().requires_grad_()"
@@ -302,7 +303,7 @@ def _check_param(p: Any, i: int, group: int) -> None:
 def _grad_array(p: Tensor) -> np.ndarray:
     grad = p.grad.data
     if grad.shape != p.shape:
-        raise ValueError(
+        raise ShapeError(
             f"a parameter of shape {p.shape} has a gradient of shape {grad.shape}; a gradient "
             "must have its parameter's shape"
         )
@@ -320,7 +321,7 @@ def _restore_value(value: Any, p: Tensor, number: int, key: str) -> Any:
         return np.array(arr, dtype=p.dtype)
     if arr.ndim == 0:
         return arr.item()
-    raise ValueError(
+    raise ShapeError(
         f"load_state_dict: state '{key}' of parameter {number} has shape {arr.shape} but the "
         f"parameter has shape {p.shape}; the saved optimizer was built over a different model"
     )

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import kernels
 from .._tensor import Tensor
+from ..errors import ConvnetValueError
 from .optimizer import Optimizer, ParamsT
 
 
@@ -43,7 +44,7 @@ class SGD(Optimizer):
         super()._check_group(group, index)
         self._check_nonnegative(group, index, "momentum", "weight_decay")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(
+            raise ConvnetValueError(
                 f"SGD: nesterov=True needs momentum > 0 and dampening == 0, got momentum="
                 f"{group['momentum']!r}, dampening={group['dampening']!r} (parameter group {index}); "
                 "for example SGD(params, lr, momentum=0.9, nesterov=True)"

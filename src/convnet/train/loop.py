@@ -26,13 +26,14 @@ from typing import Any
 from .. import random as cn_random
 from .._tensor import Tensor
 from ..autograd import no_grad
+from ..errors import ConvnetError, ConvnetFileError, ConvnetValueError
 from ..io.atomic import atomic_write_text
 from ..io.checkpoint import load_checkpoint, save_checkpoint
 from ..nn import functional as F
 from .metrics import ClassificationMetrics
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(ConvnetError, RuntimeError):
     """The loss became NaN or infinite: the run stopped instead of training on garbage."""
 
 
@@ -68,7 +69,7 @@ def evaluate(model: Any, loader: Any, num_classes: int | None = None,
     finally:
         model.train(was_training)
     if metrics is None:
-        raise ValueError("evaluate: the loader yielded no batches")
+        raise ConvnetValueError("evaluate: the loader yielded no batches")
     return metrics
 
 
@@ -100,7 +101,7 @@ class Trainer:
 
     def __post_init__(self) -> None:
         if self.scheduler_per not in ("batch", "epoch"):
-            raise ValueError(f"scheduler_per must be 'batch' or 'epoch', got {self.scheduler_per!r}")
+            raise ConvnetValueError(f"scheduler_per must be 'batch' or 'epoch', got {self.scheduler_per!r}")
         if self.out_dir is not None:
             self.out_dir = Path(self.out_dir)
 
@@ -209,7 +210,11 @@ class Trainer:
     def fit(self, epochs: int) -> list[dict[str, Any]]:
         """Train until `epochs` epochs are done (counting those of a resumed run)."""
         if self.out_dir is not None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise ConvnetFileError(f"{self.out_dir}: cannot create the folder for checkpoints "
+                                       f"({e.strerror or e})") from e
         try:
             while self.epochs_done < epochs:
                 epoch = self.epochs_done

@@ -32,6 +32,7 @@ from PIL import Image, ImageDraw
 
 from .. import arith
 from .._tensor import Tensor
+from ..errors import ConvnetValueError
 from ..nn import functional as F
 from . import canvas, colors
 
@@ -87,8 +88,8 @@ class Animation:
 def _check(name: str, value: int, lo: int, hi: int | None = None) -> int:
     if not isinstance(value, int) or value < lo or (hi is not None and value > hi):
         limit = f"{lo} to {hi}" if hi is not None else f"at least {lo}"
-        raise ValueError(f"animate: {name} must be a whole number {limit}, got {value!r}"
-                         + (" (animations stay small enough to read)" if hi is not None else ""))
+        raise ConvnetValueError(f"animate: {name} must be a whole number {limit}, got {value!r}"
+                                + (" (animations stay small enough to read)" if hi is not None else ""))
     return value
 
 
@@ -118,8 +119,8 @@ def _plane(mode: str, x: np.ndarray, k: int, s: int, p: int, d: int) -> tuple[np
         return plane, kinds, s
     q = d * (k - 1) - p
     if q < 0:
-        raise ValueError(f"animate: a transposed convolution is drawn as a convolution over padded input, which "
-                         f"needs padding <= dilation * (kernel - 1) = {d * (k - 1)}; got padding {p}")
+        raise ConvnetValueError(f"animate: a transposed convolution is drawn as a convolution over padded input, which "
+                                f"needs padding <= dilation * (kernel - 1) = {d * (k - 1)}; got padding {p}")
     spread = (n - 1) * s + 1
     size = spread + 2 * q
     plane = np.zeros((size, size), np.float32)
@@ -138,14 +139,14 @@ def animate(input_size: int = 5, kernel_size: int = 3, padding: int = 0, stride:
     integers from -1 to 2, drawn from `seed`; with `values` they are written in the cells.
     """
     if mode not in MODES:
-        raise ValueError(f"animate: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise ConvnetValueError(f"animate: mode must be one of {', '.join(MODES)}, got {mode!r}")
     n = _check("input size", input_size, 1, MAX_INPUT)
     k = _check("kernel size", kernel_size, 1, MAX_KERNEL)
     p = _check("padding", padding, 0)
     s = _check("stride", stride, 1)
     d = _check("dilation", dilation, 1)
     if mode == "avgpool" and d != 1:
-        raise ValueError("animate: average pooling has no dilation (avg_pool2d takes none); use --dilation 1")
+        raise ConvnetValueError("animate: average pooling has no dilation (avg_pool2d takes none); use --dilation 1")
     rng = np.random.default_rng(seed)
     pooling = mode in ("maxpool", "avgpool")
     x = rng.integers(0, 10 if pooling else 4, (n, n)).astype(np.float32)

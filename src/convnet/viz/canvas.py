@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ..errors import ConvnetValueError
 from .colors import ColorScale, fmt
 
 BACKGROUND = (255, 255, 255)
@@ -179,7 +180,7 @@ def grid(tiles: Sequence[Image.Image], labels: Sequence[str] | None = None, colu
     (one per tile) are kept on the result to say what each tile shows.
     """
     if not tiles:
-        raise ValueError("grid: no tiles to draw")
+        raise ConvnetValueError("grid: no tiles to draw")
     n = len(tiles)
     columns = columns or max(1, math.ceil(math.sqrt(n)))
     rows = math.ceil(n / columns)
@@ -332,8 +333,8 @@ def save(image: Image.Image, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     fmt_name = _FORMATS.get(p.suffix.lower())
     if fmt_name is None:
-        raise ValueError(f"{p}: cannot tell the image format from {p.suffix or 'no extension'!r}; "
-                         f"end the name with {', '.join(_FORMATS)}")
+        raise ConvnetValueError(f"{p}: cannot tell the image format from {p.suffix or 'no extension'!r}; "
+                                f"end the name with {', '.join(_FORMATS)}")
     atomic_write_bytes(p, _encode(image.convert("RGB"), fmt_name))
     return p
 
@@ -348,7 +349,7 @@ def save_gif(frames: Sequence[Image.Image], path: str | os.PathLike[str], durati
 
     p = Path(path)
     if p.suffix.lower() != ".gif":
-        raise ValueError(f"{p}: an animation is written as a GIF; end the name with .gif")
+        raise ConvnetValueError(f"{p}: an animation is written as a GIF; end the name with .gif")
     rgb = [f.convert("RGB") for f in frames]
     sample = rgb[::max(1, len(rgb) // 12)]                  # one palette for all frames, from a dozen of them
     sheet = Image.new("RGB", (max(f.width for f in sample), sum(f.height for f in sample)), BACKGROUND)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ConvnetValueError
+
 # control points: position in [0, 1] -> RGB
 _COLORMAPS: dict[str, tuple[tuple[float, ...], tuple[tuple[int, int, int], ...]]] = {
     "diverging": ((0.0, 0.25, 0.42, 0.5, 0.58, 0.75, 1.0),
@@ -50,7 +52,7 @@ class ColorScale:
 
     def __post_init__(self) -> None:
         if self.cmap not in _COLORMAPS:
-            raise ValueError(f"unknown colormap {self.cmap!r}; available: {', '.join(_COLORMAPS)}")
+            raise ConvnetValueError(f"unknown colormap {self.cmap!r}; available: {', '.join(_COLORMAPS)}")
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)

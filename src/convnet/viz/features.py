@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from . import canvas, colors
 from .canvas import Grid
@@ -39,7 +40,7 @@ def choose_layers(model: Module, input_shape: Sequence[int], layers: str | Seque
     if layers is None or layers == "conv":
         names = [n for n, _ in conv_layers(model)]
         if not names:
-            raise ValueError(f"{type(model).__name__} has no convolution layer; name the layers to show")
+            raise ConvnetValueError(f"{type(model).__name__} has no convolution layer; name the layers to show")
         return names
     if layers == "all":
         return spatial_layers(model, input_shape)
@@ -54,7 +55,7 @@ def feature_maps(model: Module, x: np.ndarray, layers: str | Sequence[str] | Non
     (C, H, W), already normalised as the model expects."""
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 3:
-        raise ValueError(f"feature_maps: expects one image (channels, height, width), got shape {x.shape}")
+        raise ShapeError(f"feature_maps: expects one image (channels, height, width), got shape {x.shape}")
     names = choose_layers(model, x.shape, layers)
     out = capture(model, x[None], names)
     return {n: a[0] for n, a in out.items()}
@@ -63,7 +64,7 @@ def feature_maps(model: Module, x: np.ndarray, layers: str | Sequence[str] | Non
 def most_active(maps: np.ndarray, k: int) -> list[int]:
     """The `k` channels of `maps` (C, H, W) with the highest mean positive activation, strongest first."""
     if k < 1:
-        raise ValueError(f"top: must be at least 1, got {k}")
+        raise ConvnetValueError(f"top: must be at least 1, got {k}")
     strength = np.maximum(maps, 0).reshape(maps.shape[0], -1).mean(axis=1)
     return [int(c) for c in np.argsort(-strength, kind="stable")[:k]]
 
@@ -71,7 +72,7 @@ def most_active(maps: np.ndarray, k: int) -> list[int]:
 def layer_section(name: str, kind: str, maps: np.ndarray, top: int | None = None) -> Grid:
     """One layer's feature maps as a grid of tiles, with a header and the layer's colour bar."""
     if maps.ndim != 3:
-        raise ValueError(f"layer {name} outputs shape {maps.shape}, not feature maps (channels, height, width); "
+        raise ShapeError(f"layer {name} outputs shape {maps.shape}, not feature maps (channels, height, width); "
                          "choose a convolution or pooling layer")
     channels = most_active(maps, top) if top else list(range(maps.shape[0]))
     scale = colors.auto(maps)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..errors import ConvnetValueError, ShapeError
 from ..train.run import eval_transform
 
 _SOURCE = re.compile(r"^([a-z0-9_-]+):(-?\d+)$", re.IGNORECASE)
@@ -46,7 +47,7 @@ def dataset_image(name: str, index: int, root: str | None = None) -> tuple[np.nd
     """Test image `index` of dataset `name` as uint8 (C, H, W), and a description with its label."""
     ds = dataset_split(name, root)
     if not -len(ds) <= index < len(ds):
-        raise ValueError(f"{name}:{index}: the {name} test split has {len(ds)} images (0 to {len(ds) - 1})")
+        raise ConvnetValueError(f"{name}:{index}: the {name} test split has {len(ds)} images (0 to {len(ds) - 1})")
     image, label = ds[index]
     return image, f"{name} test image {index % len(ds)} (a {ds.classes[label]})"
 
@@ -90,7 +91,7 @@ def model_image(spec: str, dataset: dict[str, Any], root: str | None = None) -> 
         return arr, [f"read {spec}", *notes]
     arr, what = dataset_image(*source, root=root)
     if arr.shape != shape:
-        raise ValueError(f"{what} is {'x'.join(map(str, arr.shape))} (channels x height x width) but the model "
+        raise ShapeError(f"{what} is {'x'.join(map(str, arr.shape))} (channels x height x width) but the model "
                          f"takes {'x'.join(map(str, shape))} images; use a test image of "
                          f"{dataset['name']} or an image file (files are converted to fit)")
     return arr, [f"read {what}"]

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import filters
+from ..errors import ConvnetValueError
 from . import canvas, colors
 from .canvas import Grid
 
@@ -27,8 +28,8 @@ def filter_names(names: str | Sequence[str]) -> list[str]:
         names = list(filters.EDGE_DETECTORS) if names == "edges" else [n.strip() for n in names.split(",")]
     for n in names:
         if n not in filters.FILTERS:
-            raise ValueError(f"unknown filter {n!r}; available: edges (the four edge detectors), "
-                             f"{', '.join(filters.names())}")
+            raise ConvnetValueError(f"unknown filter {n!r}; available: edges (the four edge detectors), "
+                                    f"{', '.join(filters.names())}")
     return list(names)
 
 

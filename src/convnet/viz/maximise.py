@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import filters
 from .._tensor import Tensor
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from ..nn import functional as F
 from . import canvas, colors
@@ -69,7 +70,7 @@ def dream(model: Module, dataset_meta: dict[str, Any], layer: str, channels: Seq
     not smeared). `dataset_meta` gives mean, std, in_channels and image_size.
     """
     if steps < 1:
-        raise ValueError(f"dream: steps must be at least 1, got {steps}")
+        raise ConvnetValueError(f"dream: steps must be at least 1, got {steps}")
     mean = np.asarray(dataset_meta["mean"], np.float32).reshape(1, -1, 1, 1)
     std = np.asarray(dataset_meta["std"], np.float32).reshape(1, -1, 1, 1)
     lo, hi = (0.0 - mean) / std, (1.0 - mean) / std                     # the normalised pixel range
@@ -79,7 +80,7 @@ def dream(model: Module, dataset_meta: dict[str, Any], layer: str, channels: Seq
     jitter = max(field.receptive_field) // 7 if jitter is None else jitter
     probe_out, _ = input_gradient(model, layer, np.zeros((1, *shape), np.float32), lambda s: np.zeros(s))
     if probe_out.ndim != 4:
-        raise ValueError(f"layer {layer} outputs shape {probe_out.shape[1:]}, not feature maps; choose a convolution "
+        raise ShapeError(f"layer {layer} outputs shape {probe_out.shape[1:]}, not feature maps; choose a convolution "
                          "or pooling layer")
     chosen = pick_channels(channels, probe_out.shape[1])
     k = len(chosen)

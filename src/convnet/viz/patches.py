@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from . import canvas, colors
 from .canvas import Grid
@@ -49,7 +50,9 @@ def pick_channels(channels: Sequence[int] | None, available: int) -> list[int]:
         return list(range(min(available, DEFAULT_CHANNELS)))
     bad = [c for c in channels if not 0 <= c < available]
     if bad:
-        raise ValueError(f"channel(s) {bad} do not exist: the layer has {available} channels (0 to {available - 1})")
+        raise ConvnetValueError(
+            f"channel(s) {bad} do not exist: the layer has {available} channels (0 to {available - 1})"
+        )
     return list(channels)
 
 
@@ -64,7 +67,7 @@ def top_patches(model: Module, dataset: Any, dataset_meta: dict[str, Any], layer
         images, _ = dataset.get_batch(np.arange(start, min(start + batch_size, count)))
         acts = capture(model, normalise(images, dataset_meta), [layer])[layer]        # (B, C, H, W)
         if acts.ndim != 4:
-            raise ValueError(f"layer {layer} outputs shape {acts.shape[1:]}, not feature maps; choose a convolution "
+            raise ShapeError(f"layer {layer} outputs shape {acts.shape[1:]}, not feature maps; choose a convolution "
                              "or pooling layer")
         flat = acts.reshape(*acts.shape[:2], -1)                                     # (B, C, H*W)
         best.append(flat.max(axis=2))
@@ -89,7 +92,7 @@ def patches_grid(found: dict[int, list[Patch]], layer: str, kind: str = "", titl
     """One row per channel, its patches strongest first, each labelled with its activation."""
     patches = [p for row in found.values() for p in row]
     if not patches:
-        raise ValueError("patches_grid: no patches to draw")
+        raise ConvnetValueError("patches_grid: no patches to draw")
     zoom = canvas.zoom_for(patches[0].pixels.shape[1:], target=56)
     tiles = [canvas.rgb_image(np.repeat(p.pixels, 3, axis=0) if p.pixels.shape[0] == 1 else p.pixels, zoom)
              for p in patches]

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..errors import ConvnetValueError, MissingDependencyError
 
-class MissingMatplotlib(ImportError):
+
+class MissingMatplotlib(MissingDependencyError):
     """matplotlib is not installed; plots need it."""
 
 
@@ -47,7 +49,7 @@ def history_plot(history: Sequence[dict[str, Any]], title: str | None = None) ->
     (keys ``epoch``, ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``; missing
     validation columns are left out). The best validation epoch is marked."""
     if not history:
-        raise ValueError("history_plot: the history is empty (no epoch finished)")
+        raise ConvnetValueError("history_plot: the history is empty (no epoch finished)")
     fig = matplotlib_figure(10, 3.8)
     epochs = [row["epoch"] for row in history]
     marker = "o" if len(epochs) <= 30 else None

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import enable_grad, no_grad
+from ..errors import ConvnetValueError
 from ..nn import Conv2d, Module
 from ..nn.utils import layer_trace
 
@@ -36,7 +37,7 @@ def get_layer(model: Module, name: str) -> Module:
     if name and name in found:
         return found[name]
     listing = ", ".join(f"{n} ({type(found[n]).__name__})" for n in layer_names(model))
-    raise ValueError(f"no layer named {name!r} in {type(model).__name__}; its layers are: {listing}")
+    raise ConvnetValueError(f"no layer named {name!r} in {type(model).__name__}; its layers are: {listing}")
 
 
 def conv_layers(model: Module) -> list[tuple[str, Conv2d]]:
@@ -49,9 +50,11 @@ def check_channels(model: Module, channels: int, what: str = "the image") -> Non
     convs = conv_layers(model)
     if convs and convs[0][1].in_channels != channels:
         name, conv = convs[0]
-        raise ValueError(f"{what} has {channels} channel(s) but the model's first convolution ({name}) takes "
-                         f"{conv.in_channels}: give a {'grayscale' if conv.in_channels == 1 else 'colour'} image "
-                         "or one prepared for this model")
+        raise ConvnetValueError(
+            f"{what} has {channels} channel(s) but the model's first convolution ({name}) takes "
+            f"{conv.in_channels}: give a {'grayscale' if conv.in_channels == 1 else 'colour'} image "
+            "or one prepared for this model"
+        )
 
 
 def capture(model: Module, x: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -82,7 +85,7 @@ def capture(model: Module, x: np.ndarray, names: Sequence[str]) -> dict[str, np.
             h.remove()
     missing = [n for n in names if n not in seen]
     if missing:
-        raise ValueError(f"layer(s) {', '.join(missing)} did not run in the forward pass")
+        raise ConvnetValueError(f"layer(s) {', '.join(missing)} did not run in the forward pass")
     return {n: seen[n] for n in names}
 
 
@@ -128,7 +131,7 @@ def input_gradient(model: Module, layer: str, x: np.ndarray,
             p.requires_grad_(False)
         with enable_grad(), layer_trace(model):
             model(inp)
-        raise ValueError(f"layer {layer} did not run in the forward pass")
+        raise ConvnetValueError(f"layer {layer} did not run in the forward pass")
     except _Reached as reached:
         out = reached.output
         w = weights(out.shape) if callable(weights) else weights

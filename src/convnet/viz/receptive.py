@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from . import canvas, colors
 from .canvas import Grid
@@ -81,7 +82,7 @@ class Region:
 def _whole(value: object, what: str) -> tuple[int, int]:
     pair = np.broadcast_to(np.asarray(value, dtype=np.float64), 2)
     if not np.all(pair == np.round(pair)):
-        raise ValueError(f"the layer's {what} is fractional ({value}); its field cannot be drawn as one box")
+        raise ConvnetValueError(f"the layer's {what} is fractional ({value}); its field cannot be drawn as one box")
     return int(pair[0]), int(pair[1])
 
 
@@ -102,8 +103,10 @@ class FieldGeometry:
         oh, ow = self.output_shape[1:]
         y, x = (oh // 2, ow // 2) if position is None else (int(position[0]), int(position[1]))
         if not (0 <= y < oh and 0 <= x < ow):
-            raise ValueError(f"position ({y}, {x}) is outside layer {self.layer}'s {oh}x{ow} output: rows go from 0 "
-                             f"to {oh - 1}, columns from 0 to {ow - 1}")
+            raise ConvnetValueError(
+                f"position ({y}, {x}) is outside layer {self.layer}'s {oh}x{ow} output: rows go from 0 "
+                f"to {oh - 1}, columns from 0 to {ow - 1}"
+            )
         top, left = y * self.stride[0] - self.padding[0], x * self.stride[1] - self.padding[1]
         return Region(self.layer, self.kind, (y, x), top, left, top + self.receptive_field[0] - 1,
                       left + self.receptive_field[1] - 1, self.receptive_field, self.stride, self.padding,
@@ -119,7 +122,7 @@ def field_geometry(model: Module, layer: str, input_shape: Sequence[int]) -> Fie
     check_channels(model, shape[0], "the input")
     row = summary(model, shape).layer(layer)
     if len(row.output_shape) != 3:
-        raise ValueError(f"layer {layer} ({row.type}) outputs {'x'.join(map(str, row.output_shape))}, not a grid of "
+        raise ShapeError(f"layer {layer} ({row.type}) outputs {'x'.join(map(str, row.output_shape))}, not a grid of "
                          "cells: every output sees the whole input; choose a convolution or pooling layer")
     rf, stride, pad = (_whole(v, what) for v, what in ((row.receptive_field, "receptive field"),
                                                         (row.effective_stride, "effective stride"),

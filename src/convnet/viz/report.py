@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 from .._tensor import Tensor
 from ..autograd import no_grad
 from ..data import DataLoader
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from ..nn import functional as F
 from ..train.loop import evaluate
@@ -50,7 +51,7 @@ def confusion_image(confusion: np.ndarray, classes: Sequence[str], title: str | 
     m = np.asarray(confusion, dtype=np.int64)
     k = m.shape[0]
     if m.shape != (k, k) or len(classes) != k:
-        raise ValueError(f"confusion_image: a {k}x{k} matrix needs {k} class names, got {m.shape} and {len(classes)}")
+        raise ShapeError(f"confusion_image: a {k}x{k} matrix needs {k} class names, got {m.shape} and {len(classes)}")
     support = m.sum(axis=1, keepdims=True)
     fractions = np.divide(m, support, out=np.zeros(m.shape), where=support > 0)
     cell = 40 if k <= 12 else 28 if k <= 24 else 18
@@ -128,7 +129,7 @@ def misclassified(model: Module, dataset: Any, dataset_meta: dict[str, Any], lim
 def mistakes_grid(mistakes: Sequence[Mistake], classes: Sequence[str], seen: int) -> Grid:
     """The misclassified images, each labelled with its true and predicted class."""
     if not mistakes:
-        raise ValueError("mistakes_grid: no misclassified images to draw")
+        raise ConvnetValueError("mistakes_grid: no misclassified images to draw")
     zoom = canvas.zoom_for(mistakes[0].image.shape[1:], target=84)
     tiles = [canvas.rgb_image(np.repeat(m.image, 3, axis=0) if m.image.shape[0] == 1 else m.image, zoom)
              for m in mistakes]

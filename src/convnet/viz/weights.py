@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from . import canvas, colors
 from .canvas import Grid
@@ -33,7 +34,7 @@ def kernel_grid(weight: np.ndarray, rgb: bool | None = None, title: str | None =
     """
     w = np.asarray(weight, dtype=np.float32)
     if w.ndim != 4:
-        raise ValueError(f"kernel_grid: expects a convolution weight (out, in, KH, KW), got shape {w.shape}")
+        raise ShapeError(f"kernel_grid: expects a convolution weight (out, in, KH, KW), got shape {w.shape}")
     o, i, kh, kw = w.shape
     shown = w[:MAX_OUTPUTS, :MAX_INPUTS]
     scale = colors.symmetric(shown)
@@ -76,12 +77,12 @@ def filter_grid(model: Module, layer: str | None = None) -> tuple[Grid, str]:
     convs = conv_layers(model)
     if layer is None:
         if not convs:
-            raise ValueError(f"{type(model).__name__} has no convolution layer")
+            raise ConvnetValueError(f"{type(model).__name__} has no convolution layer")
         layer = convs[0][0]
     conv = get_layer(model, layer)
     weight = getattr(conv, "weight", None)
     if weight is None or weight.ndim != 4:
         names = ", ".join(n for n, _ in convs) or "none"
-        raise ValueError(f"layer {layer} ({type(conv).__name__}) has no convolution kernels; "
-                         f"the convolution layers are: {names}")
+        raise ConvnetValueError(f"layer {layer} ({type(conv).__name__}) has no convolution kernels; "
+                                f"the convolution layers are: {names}")
     return kernel_grid(weight.numpy(), title=f"{layer} ({type(conv).__name__}): the learned kernels"), layer

@@ -36,6 +36,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..errors import ConvnetValueError
 from ..nn import Module
 from .api import router
 from .images import MAX_BYTES, megabytes
@@ -154,10 +155,10 @@ def create_app(checkpoint: str | Path | None = None, model: Module | None = None
     (`convnet.web.default_model`; `log` receives the progress messages).
     """
     if model is not None and checkpoint is not None:
-        raise ValueError("give a checkpoint or a model, not both")
+        raise ConvnetValueError("give a checkpoint or a model, not both")
     if model is not None:
         if meta is None:
-            raise ValueError("a model needs its meta (at least meta['dataset'] as `convnet train` writes it)")
+            raise ConvnetValueError("a model needs its meta (at least meta['dataset'] as `convnet train` writes it)")
         session = ModelSession(model, meta)
     else:
         if checkpoint is None:

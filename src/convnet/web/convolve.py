@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import arith
 from .._tensor import Tensor
+from ..errors import ConvnetValueError, ShapeError
 from ..nn import functional as F
 
 MODES = {"conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d"}
@@ -83,14 +84,16 @@ class Convolution:
     def steps(self, first: int = 0, count: int = 256) -> list[dict[str, Any]]:
         """The records of steps `first` to `first + count - 1` (row by row over the output)."""
         if first >= max(self.total_steps, 1):
-            raise ValueError(f"first_step {first} is past the last step: there are {self.total_steps} steps "
-                             f"(0 to {self.total_steps - 1})")
+            raise ConvnetValueError(f"first_step {first} is past the last step: there are {self.total_steps} steps "
+                                    f"(0 to {self.total_steps - 1})")
         kh, kw = self.kernel_shape
         taps = kh * kw * (2 if self.mode == "conv" else 1)
         count = min(count, self.total_steps - first)
         if count * taps > MAX_NUMBERS:
-            raise ValueError(f"{count:,} steps of {kh}x{kw} numbers make {count * taps:,} numbers, more than one "
-                             f"answer holds ({MAX_NUMBERS:,}): ask for at most {MAX_NUMBERS // taps} steps (max_steps)")
+            raise ConvnetValueError(
+                f"{count:,} steps of {kh}x{kw} numbers make {count * taps:,} numbers, more than one "
+                f"answer holds ({MAX_NUMBERS:,}): ask for at most {MAX_NUMBERS // taps} steps (max_steps)"
+            )
         p, s, d = self.padding, self.stride, self.dilation
         plane = np.pad(self.input, p, constant_values=self.padding_value)          # (H + 2P, W + 2P)
         ow = self.output.shape[1]
@@ -121,21 +124,21 @@ def convolve(grid: Any, mode: str = "conv", kernel: Any = None, kernel_size: int
     window, ...) and raise ValueError with the numbers.
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise ConvnetValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     x = np.asarray(grid, dtype=np.float32)
     if x.ndim != 2:
-        raise ValueError(f"the input must be a 2-D grid of numbers, got shape {x.shape}")
+        raise ShapeError(f"the input must be a 2-D grid of numbers, got shape {x.shape}")
     xt = Tensor(x[None, None])                                                        # (1, 1, H, W)
     w = None
     if mode == "conv":
         if kernel is None:
-            raise ValueError("a convolution needs a kernel (rows of numbers)")
+            raise ConvnetValueError("a convolution needs a kernel (rows of numbers)")
         w = np.asarray(kernel, dtype=np.float32)
         shape = w.shape
         out = F.conv2d(xt, Tensor(w[None, None]), Tensor(np.array([bias], np.float32)), stride=stride,
                        padding=padding, dilation=dilation)
     elif kernel_size is None:
-        raise ValueError(f"{mode} needs kernel_size, the size of its window")
+        raise ConvnetValueError(f"{mode} needs kernel_size, the size of its window")
     else:
         shape = (kernel_size, kernel_size)
         out = F.max_pool2d(xt, kernel_size, stride, padding, dilation) if mode == "maxpool" else \

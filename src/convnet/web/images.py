@@ -30,11 +30,12 @@ from PIL import Image, UnidentifiedImageError
 
 from ..data.folder import ImageTooLarge, open_lazily
 from ..data.preprocess import WORKING_SIDE
+from ..errors import ConvnetValueError
 
 MAX_BYTES = 5 * 1024 * 1024          # an image file: 5 MB (its pixels: MAX_PIXELS, shared with the CLI)
 
 
-class UploadError(ValueError):
+class UploadError(ConvnetValueError):
     """Input the app cannot use; `status` is the HTTP status to answer with."""
 
     status = 422

@@ -28,6 +28,7 @@ symmetric about zero (as `convnet viz filters`), at most 64 channels and 64 x 64
 from __future__ import annotations
 
 import base64
+import sys
 import threading
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ from .. import data
 from .._tensor import Tensor
 from ..autograd import no_grad
 from ..data.download import DatasetNotFoundError
+from ..errors import ConvnetValueError
 from ..inspect import summary
 from ..nn import Module
 from ..nn import functional as F
@@ -86,12 +88,16 @@ class ModelSession:
     def __init__(self, model: Module, meta: dict[str, Any], source: str = "in memory") -> None:
         ds = meta.get("dataset")
         if not isinstance(ds, dict):
-            raise ValueError("the model's metadata has no 'dataset' entry (classes, in_channels, image_size, mean, "
-                             "std): use a checkpoint written by `convnet train`")
+            raise ConvnetValueError(
+                "the model's metadata has no 'dataset' entry (classes, in_channels, image_size, mean, "
+                "std): use a checkpoint written by `convnet train`"
+            )
         missing = [k for k in ("classes", "in_channels", "image_size", "mean", "std") if k not in ds]
         if missing:
-            raise ValueError(f"the model's dataset metadata lacks {', '.join(missing)}: use a checkpoint written "
-                             "by `convnet train`")
+            raise ConvnetValueError(
+                f"the model's dataset metadata lacks {', '.join(missing)}: use a checkpoint written "
+                "by `convnet train`"
+            )
         self.model, self.meta, self.dataset, self.source = model, meta, ds, source
         self.input_shape = (int(ds["in_channels"]), *(int(v) for v in ds["image_size"]))
         self._lock = threading.Lock()                 # every use of the model
@@ -140,8 +146,10 @@ class ModelSession:
             maps = capture(self.model, x, self.layers) if features else {}
         classes = self.dataset["classes"]
         if probs.shape != (len(classes),):
-            raise ValueError(f"the model outputs {probs.size} numbers per image but its dataset has {len(classes)} "
-                             "classes: the checkpoint and its metadata do not match")
+            raise ConvnetValueError(
+                f"the model outputs {probs.size} numbers per image but its dataset has {len(classes)} "
+                "classes: the checkpoint and its metadata do not match"
+            )
         best = int(np.argmax(probs))
         return {"prediction": classes[best], "index": best,
                 "probabilities": [{"label": c, "probability": float(p)} for c, p in zip(classes, probs, strict=True)],
@@ -222,7 +230,7 @@ class ModelSession:
 
 def load_session(checkpoint: str | Path) -> ModelSession:
     """A `ModelSession` for a checkpoint written by `convnet train` (or an .onnx file convnet can read)."""
-    from ..cli.predict import load_model
+    from ..io import load_model
 
-    model, meta = load_model(str(checkpoint))
+    model, meta = load_model(checkpoint, note=lambda text: print(f"Note: {text}.", file=sys.stderr))
     return ModelSession(model, meta, str(checkpoint))

@@ -11,6 +11,7 @@ from ... import _ops, kernels
 from ..._tensor import Tensor, _norm_dim
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
+from ...errors import ConvnetValueError, ShapeError
 from ._checks import float_arg, number_arg, tensor_arg
 
 
@@ -132,7 +133,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     tensor_arg(input, "gelu")
     float_arg(input, "gelu")
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ConvnetValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELUFn.apply(input, approximate=approximate)
 
 
@@ -222,5 +223,5 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels of (N, C, H, W) with probability p while training."""
     shape = (*input.shape[:2], 1, 1) if isinstance(input, Tensor) and input.ndim == 4 else ()
     if isinstance(input, Tensor) and input.ndim != 4:
-        raise ValueError(f"dropout2d expects a 4-D input (N, C, H, W), got shape {input.shape}")
+        raise ShapeError(f"dropout2d expects a 4-D input (N, C, H, W), got shape {input.shape}")
     return _dropout(input, p, training, inplace, "dropout2d", shape)

@@ -28,6 +28,7 @@ import numpy as np
 from ... import arith, kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ConvnetValueError, ShapeError
 from ...kernels import ConvGeometry, Pad2d
 from ._checks import int_arg, ndim_arg, operands, pair_arg
 
@@ -70,7 +71,7 @@ def _padding_arg(padding: Any, x_hw: tuple[int, int], kernel: tuple[int, int],
         if padding == "same":
             return (arith.same_padding(x_hw[0], kernel[0], stride[0], dilation[0]),
                     arith.same_padding(x_hw[1], kernel[1], stride[1], dilation[1]))
-        raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+        raise ConvnetValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
     if (isinstance(padding, Sequence) and len(padding) == 2
             and all(isinstance(p, Sequence) for p in padding)):
         (t, b), (l, r) = padding  # convnet's extension: explicit ((top, bottom), (left, right))
@@ -131,17 +132,17 @@ def _conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
     n, c, h, w = input.shape
     o, cg, kh, kw = weight.shape
     if c % groups:
-        raise ValueError(f"{op}: input channels {c} are not divisible by groups={groups}")
+        raise ConvnetValueError(f"{op}: input channels {c} are not divisible by groups={groups}")
     if o % groups:
-        raise ValueError(f"{op}: output channels {o} (weight.shape[0]) are not divisible by "
+        raise ShapeError(f"{op}: output channels {o} (weight.shape[0]) are not divisible by "
                          f"groups={groups}")
     if cg * groups != c:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input has {c} channels but the weight {tuple(weight.shape)} with "
             f"groups={groups} expects {cg * groups} (weight.shape[1] * groups)"
         )
     if bias is not None and bias.shape != (o,):
-        raise ValueError(f"{op}: bias must have shape ({o},) for {o} output channels, "
+        raise ShapeError(f"{op}: bias must have shape ({o},) for {o} output channels, "
                          f"got {tuple(bias.shape)}")
     pad = _padding_arg(padding, (h, w), (kh, kw), stride, dilation, op)
     out_hw = (arith.conv_output_size(h, kh, stride[0], pad[0], dilation[0], op=op + " (height)"),
@@ -201,22 +202,22 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     n, c, h, w = input.shape
     ci, og, kh, kw = weight.shape
     if ci != c:
-        raise ValueError(f"{op}: input has {c} channels but the weight {tuple(weight.shape)} "
+        raise ShapeError(f"{op}: input has {c} channels but the weight {tuple(weight.shape)} "
                          f"expects {ci} (weight.shape[0])")
     if c % groups:
-        raise ValueError(f"{op}: input channels {c} are not divisible by groups={groups}")
+        raise ConvnetValueError(f"{op}: input channels {c} are not divisible by groups={groups}")
     if bias is not None and bias.shape != (og * groups,):
-        raise ValueError(f"{op}: bias must have shape ({og * groups},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{op}: bias must have shape ({og * groups},), got {tuple(bias.shape)}")
     for axis, (op_, s, d) in enumerate(zip(output_padding, stride, dilation, strict=True)):
         if op_ >= max(s, d):
-            raise ValueError(
+            raise ConvnetValueError(
                 f"{op}: output_padding {op_} along {'hw'[axis]} must be smaller than the stride "
                 f"({s}) or the dilation ({d})"
             )
     out_hw = tuple(arith.transposed_output_size(size, k, s, p, op_, d) for size, k, s, p, op_, d
                    in zip((h, w), (kh, kw), stride, padding, output_padding, dilation, strict=True))
     if min(out_hw) < 1:
-        raise ValueError(f"{op}: padding {padding} is too large: the output would be {out_hw}")
+        raise ConvnetValueError(f"{op}: padding {padding} is too large: the output would be {out_hw}")
     (ph, pw) = padding
     geometry = ConvGeometry(n, og * groups, out_hw, c, (kh, kw), stride, ((ph, ph), (pw, pw)), dilation,
                             groups, (h, w))

@@ -30,6 +30,7 @@ import numpy as np
 from ... import arith
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ConvnetValueError, ShapeError
 from ._checks import int_arg, ndim_arg, ntuple_arg, operands, tensor_arg
 from .conv import conv2d, conv_transpose2d
 
@@ -47,7 +48,7 @@ def pads_arg(padding: Any, sizes: Sequence[int], kernel: Sequence[int], stride: 
         if padding == "same":
             return tuple(arith.same_padding(size, k, s, d)
                          for size, k, s, d in zip(sizes, kernel, stride, dilation, strict=True))
-        raise ValueError(f"{op}: padding must be an int, {n} ints, 'valid' or 'same', got {padding!r}")
+        raise ConvnetValueError(f"{op}: padding must be an int, {n} ints, 'valid' or 'same', got {padding!r}")
     if isinstance(padding, Sequence) and len(padding) == n and all(isinstance(p, Sequence) for p in padding):
         return tuple((int_arg(p[0], op, "padding", 0), int_arg(p[1], op, "padding", 0)) for p in padding)
     return tuple((p, p) for p in ntuple_arg(padding, n, op, "padding", 0))
@@ -63,13 +64,13 @@ def _check_conv(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int,
     groups = int_arg(groups, op, "groups", 1)
     c, (o, cg) = input.shape[1], weight.shape[:2]
     if c % groups or o % groups:
-        raise ValueError(f"{op}: input channels {c} and output channels {o} (weight.shape[0]) must both be "
+        raise ShapeError(f"{op}: input channels {c} and output channels {o} (weight.shape[0]) must both be "
                          f"divisible by groups={groups}")
     if cg * groups != c:
-        raise ValueError(f"{op}: input has {c} channels but the weight {tuple(weight.shape)} with groups={groups} "
+        raise ShapeError(f"{op}: input has {c} channels but the weight {tuple(weight.shape)} with groups={groups} "
                          f"expects {cg * groups} (weight.shape[1] * groups)")
     if bias is not None and bias.shape != (o,):
-        raise ValueError(f"{op}: bias must have shape ({o},) for {o} output channels, got {tuple(bias.shape)}")
+        raise ShapeError(f"{op}: bias must have shape ({o},) for {o} output channels, got {tuple(bias.shape)}")
     return groups
 
 
@@ -256,17 +257,19 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     padding, extra = ntuple_arg(padding, 3, op, "padding", 0), ntuple_arg(output_padding, 3, op, "output_padding", 0)
     c, (ci, og) = input.shape[1], weight.shape[:2]
     if ci != c or c % groups:
-        raise ValueError(f"{op}: input has {c} channels; the weight {tuple(weight.shape)} expects {ci} "
+        raise ShapeError(f"{op}: input has {c} channels; the weight {tuple(weight.shape)} expects {ci} "
                          f"(weight.shape[0]), which groups={groups} must divide")
     if bias is not None and bias.shape != (og * groups,):
-        raise ValueError(f"{op}: bias must have shape ({og * groups},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{op}: bias must have shape ({og * groups},), got {tuple(bias.shape)}")
     if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation, strict=True)):
-        raise ValueError(f"{op}: output_padding {extra} must be smaller than the stride {stride} or the dilation "
-                         f"{dilation} along each axis")
+        raise ConvnetValueError(
+            f"{op}: output_padding {extra} must be smaller than the stride {stride} or the dilation "
+            f"{dilation} along each axis"
+        )
     out = tuple(arith.transposed_output_size(size, k, s, p, e, d) for size, k, s, p, e, d
                 in zip(input.shape[2:], weight.shape[2:], stride, padding, extra, dilation, strict=True))
     if min(out) < 1:
-        raise ValueError(f"{op}: padding {padding} is too large: the output would be {out}")
+        raise ConvnetValueError(f"{op}: padding {padding} is too large: the output would be {out}")
     pads = tuple((p, p) for p in padding)
     return ConvTransposeNdFn.apply(input, weight, bias, stride=stride, padding=pads, dilation=dilation,
                                    groups=groups, out=out)

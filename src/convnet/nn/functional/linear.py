@@ -7,6 +7,7 @@ import numpy as np
 from ... import kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ShapeError
 from ._checks import operands
 
 
@@ -37,15 +38,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     op = "linear"
     operands(input, weight, bias, op)
     if weight.ndim != 2:
-        raise ValueError(f"{op}: weight must be 2-D (out_features, in_features), "
+        raise ShapeError(f"{op}: weight must be 2-D (out_features, in_features), "
                          f"got shape {tuple(weight.shape)}")
     if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input has {input.shape[-1] if input.ndim else 0} features in its last "
             f"dimension (shape {tuple(input.shape)}) but the weight {tuple(weight.shape)} "
             f"expects {weight.shape[1]}; did you forget to flatten the feature maps?"
         )
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), "
+        raise ShapeError(f"{op}: bias must have shape ({weight.shape[0]},), "
                          f"got {tuple(bias.shape)}")
     return LinearFn.apply(input, weight, bias)

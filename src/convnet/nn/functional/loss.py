@@ -19,6 +19,7 @@ import numpy as np
 from ... import _ops, kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ConvnetTypeError, ConvnetValueError, ShapeError
 from ._checks import float_arg, number_arg, reduction_arg, same_dtype, tensor_arg
 
 
@@ -38,7 +39,7 @@ def _class_weights(input: Tensor, target: Tensor, weight: Tensor | None, ignore_
     n_classes = x.shape[class_dim]
     expected = x.shape[:class_dim] + x.shape[class_dim + 1:]
     if t.shape != expected:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: target of shape {t.shape} does not fit input of shape {x.shape}: class "
             f"indices need shape {expected} (the input without its class dimension {class_dim})"
         )
@@ -46,7 +47,7 @@ def _class_weights(input: Tensor, target: Tensor, weight: Tensor | None, ignore_
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
         v = int(t[bad].flat[0])
-        raise ValueError(
+        raise ConvnetValueError(
             f"{op}: target {v} is out of range for {n_classes} classes (valid: 0 to "
             f"{n_classes - 1}, or ignore_index={ignore_index})"
         )
@@ -111,17 +112,17 @@ def _index_or_prob_loss(input: Tensor, target: Tensor, weight: Tensor | None, ig
     reduction_arg(reduction, op)
     label_smoothing = number_arg(label_smoothing, op, "label_smoothing", 0.0, 1.0)
     if input.ndim == 0:
-        raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
+        raise ConvnetValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
     class_dim = 0 if input.ndim == 1 else 1
     n_classes = input.shape[class_dim]
     if weight is not None and weight.shape != (n_classes,):
-        raise ValueError(f"{op}: weight must have one entry per class, shape ({n_classes},), "
+        raise ShapeError(f"{op}: weight must have one entry per class, shape ({n_classes},), "
                          f"got {tuple(weight.shape)}")
     if target.dtype.kind == "f":  # class probabilities
         if not from_logits:
-            raise TypeError(f"{op}: target must hold integer class indices, got {target.dtype}")
+            raise ConvnetTypeError(f"{op}: target must hold integer class indices, got {target.dtype}")
         if target.shape != input.shape:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: a floating-point target is read as class probabilities and must have "
                 f"the input's shape {tuple(input.shape)}, got {tuple(target.shape)}; class "
                 "indices must be integers (use .long())"
@@ -138,8 +139,8 @@ def _index_or_prob_loss(input: Tensor, target: Tensor, weight: Tensor | None, ig
         q, sample_w = _class_weights(input, target, weight, ignore_index, label_smoothing, op)
         denom = {"mean": sample_w.sum(dtype=input.dtype), "sum": np.asarray(1, input.dtype)}
     else:
-        raise TypeError(f"{op}: target must be integer class indices or float probabilities, "
-                        f"got {target.dtype}")
+        raise ConvnetTypeError(f"{op}: target must be integer class indices or float probabilities, "
+                               f"got {target.dtype}")
     return WeightedLogLossFn.apply(input, q=q, denominator=denom.get(reduction),
                                    class_dim=class_dim, from_logits=from_logits)
 
@@ -180,7 +181,7 @@ def _regression_args(input: Tensor, target: Tensor, reduction: str, op: str) -> 
     same_dtype(input, target, op, ("input", "target"))
     reduction_arg(reduction, op)
     if input.shape != target.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} "
             "differ; broadcasting them would compare the wrong pairs. Reshape one to match "
             "(for example target.view_as(input))"
@@ -261,7 +262,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     float_arg(target, op, "target")
     reduction_arg(reduction, op)
     if input.shape != target.shape:
-        raise ValueError(f"{op}: target shape {tuple(target.shape)} must equal input shape "
+        raise ShapeError(f"{op}: target shape {tuple(target.shape)} must equal input shape "
                          f"{tuple(input.shape)}")
     for name, t in (("weight", weight), ("pos_weight", pos_weight)):
         tensor_arg(t, op, name, optional=True)
@@ -269,7 +270,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
             try:
                 np.broadcast_shapes(t.shape, input.shape)
             except ValueError:
-                raise ValueError(f"{op}: {name} of shape {tuple(t.shape)} does not broadcast to "
+                raise ShapeError(f"{op}: {name} of shape {tuple(t.shape)} does not broadcast to "
                                  f"the input's shape {tuple(input.shape)}") from None
     return _reduce(BCEWithLogitsFn.apply(input, target, weight, pos_weight), reduction)
 
@@ -279,9 +280,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     tensor_arg(tensor, "one_hot", "tensor")
     t = tensor.data
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: expects integer class indices, got {t.dtype}")
+        raise ConvnetTypeError(f"one_hot: expects integer class indices, got {t.dtype}")
     n = int(t.max()) + 1 if num_classes == -1 else num_classes
     if t.size and (t.min() < 0 or t.max() >= n):
-        raise ValueError(f"one_hot: class values must be in [0, {n - 1}], got "
-                         f"[{int(t.min())}, {int(t.max())}]")
+        raise ConvnetValueError(f"one_hot: class values must be in [0, {n - 1}], got "
+                                f"[{int(t.min())}, {int(t.max())}]")
     return Tensor((np.arange(n) == t[..., None]).astype(np.int64))

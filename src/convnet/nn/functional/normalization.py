@@ -7,6 +7,7 @@ import numpy as np
 from ... import kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ConvnetValueError, ShapeError
 from ._checks import float_arg, int_arg, number_arg, tensor_arg
 
 
@@ -58,21 +59,21 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     tensor_arg(input, op)
     float_arg(input, op)
     if input.ndim < 2:
-        raise ValueError(f"{op} expects (N, C) or (N, C, ...), got shape {tuple(input.shape)}")
+        raise ShapeError(f"{op} expects (N, C) or (N, C, ...), got shape {tuple(input.shape)}")
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         tensor_arg(t, op, name, optional=True)
         if t is not None and t.shape != (c,):
-            raise ValueError(f"{op}: {name} must have shape ({c},) for {c} channels, "
+            raise ShapeError(f"{op}: {name} must have shape ({c},) for {c} channels, "
                              f"got {tuple(t.shape)}")
     if training and input.numel() // c <= 1:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: training needs more than one value per channel to compute a variance, "
             f"got input of shape {tuple(input.shape)}; use a batch larger than 1 or eval mode"
         )
     if not training and (running_mean is None or running_var is None):
-        raise ValueError(f"{op}: evaluation mode needs running_mean and running_var")
+        raise ConvnetValueError(f"{op}: evaluation mode needs running_mean and running_var")
     momentum = number_arg(momentum, op, "momentum", 0.0, 1.0)
     eps = number_arg(eps, op, "eps", 0.0, lo_open=True)
     return BatchNormFn.apply(
@@ -121,7 +122,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     tensor_arg(input, op)
     float_arg(input, op)
     if input.ndim < 3:
-        raise ValueError(f"{op} expects at least 3 dimensions (N, C, ...), got shape "
+        raise ShapeError(f"{op} expects at least 3 dimensions (N, C, ...), got shape "
                          f"{tuple(input.shape)}")
     size = int_arg(size, op, "size", 1)
     return LocalResponseNormFn.apply(input, size=size, alpha=number_arg(alpha, op, "alpha"),

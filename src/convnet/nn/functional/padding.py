@@ -9,6 +9,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ConvnetValueError
 from ._checks import int_arg, number_arg, tensor_arg
 
 _NUMPY_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -69,11 +70,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     op = "pad"
     tensor_arg(input, op)
     if mode not in ("constant", *_NUMPY_MODE):
-        raise ValueError(f"{op}: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                         f"got {mode!r}")
+        raise ConvnetValueError(f"{op}: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                                f"got {mode!r}")
     if not isinstance(pad, Sequence) or len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"{op}: pad must list (before, after) pairs for at most {input.ndim} "
-                         f"dimensions, last dimension first; got {pad!r}")
+        raise ConvnetValueError(f"{op}: pad must list (before, after) pairs for at most {input.ndim} "
+                                f"dimensions, last dimension first; got {pad!r}")
     minimum = -(10**12) if mode == "constant" else 0
     amounts = [int_arg(p, op, "padding", minimum) for p in pad]
     widths: list[Any] = [(0, 0)] * input.ndim
@@ -82,14 +83,14 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         b, a = amounts[2 * i], amounts[2 * i + 1]
         size = input.shape[axis]
         if mode == "reflect" and (b >= size or a >= size):
-            raise ValueError(f"{op}: reflect padding ({b}, {a}) must be smaller than the size "
-                             f"{size} of dimension {axis}")
+            raise ConvnetValueError(f"{op}: reflect padding ({b}, {a}) must be smaller than the size "
+                                    f"{size} of dimension {axis}")
         if mode == "circular" and (b > size or a > size):
-            raise ValueError(f"{op}: circular padding ({b}, {a}) cannot exceed the size {size} "
-                             f"of dimension {axis}")
+            raise ConvnetValueError(f"{op}: circular padding ({b}, {a}) cannot exceed the size {size} "
+                                    f"of dimension {axis}")
         if mode == "constant" and size + b + a < 0:
-            raise ValueError(f"{op}: padding ({b}, {a}) removes more than the {size} elements "
-                             f"of dimension {axis}")
+            raise ConvnetValueError(f"{op}: padding ({b}, {a}) removes more than the {size} elements "
+                                    f"of dimension {axis}")
         widths[axis] = (b, a)
     fill = 0.0 if value is None else number_arg(value, op, "value")
     return PadFn.apply(input, widths=widths, mode=mode, value=fill)

@@ -18,6 +18,7 @@ import numpy as np
 from ... import arith, kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ConvnetValueError
 from ...kernels import PoolGeometry
 from ._checks import float_arg, ndim_arg, pair_arg, tensor_arg
 
@@ -34,7 +35,7 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     d = pair_arg(dilation, op, "dilation", 1)
     for axis in range(2):
         if p[axis] > k[axis] // 2:
-            raise ValueError(
+            raise ConvnetValueError(
                 f"{op}: padding {p[axis]} is more than half the kernel size {k[axis]} "
                 f"(along {'hw'[axis]}); windows would see only padding. Use padding <= "
                 f"{k[axis] // 2}"
@@ -48,7 +49,7 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
                     + np.arange(k[axis])[None, :] * d[axis])          # (out, K) input positions
             empty = ~((taps >= 0) & (taps < size)).any(axis=1)
             if empty.any():
-                raise ValueError(
+                raise ConvnetValueError(
                     f"{op}: along {'hw'[axis]}, the window at output {int(np.argmax(empty))} "
                     f"sees only padding (input {size}, kernel {k[axis]}, dilation {d[axis]}, "
                     f"padding {p[axis]}); reduce the padding or the dilation"
@@ -145,8 +146,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if divisor_override is not None and (isinstance(divisor_override, bool)
                                          or not isinstance(divisor_override, int)
                                          or divisor_override < 1):
-        raise ValueError(f"{op}: divisor_override must be a positive integer, got "
-                         f"{divisor_override!r}")
+        raise ConvnetValueError(f"{op}: divisor_override must be a positive integer, got "
+                                f"{divisor_override!r}")
     geometry = PoolGeometry(*input.shape[:2], input.shape[2:], k, s, pad, (1, 1), out)
     return AvgPool2dFn.apply(input, geometry=geometry, count_include_pad=count_include_pad,
                              divisor_override=divisor_override)
@@ -160,13 +161,13 @@ def _adaptive_size(input: Tensor, output_size: Any, op: str) -> tuple[int, int]:
     h, w = input.shape[2:]
     if isinstance(output_size, list | tuple):
         if len(output_size) != 2:
-            raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+            raise ConvnetValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
         oh = h if output_size[0] is None else pair_arg(output_size[0], op, "output_size", 1)[0]
         ow = w if output_size[1] is None else pair_arg(output_size[1], op, "output_size", 1)[0]
     else:
         oh, ow = pair_arg(output_size, op, "output_size", 1)
     if h < 1 or w < 1:
-        raise ValueError(f"{op}: input has an empty spatial size {(h, w)}")
+        raise ConvnetValueError(f"{op}: input has an empty spatial size {(h, w)}")
     return oh, ow
 
 

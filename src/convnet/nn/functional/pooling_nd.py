@@ -21,6 +21,7 @@ import numpy as np
 from ... import arith
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...errors import ConvnetValueError
 from ._checks import float_arg, int_arg, ndim_arg, ntuple_arg, tensor_arg
 from .conv_nd import PadsNd, _taps, tap_view
 from .pooling import avg_pool2d, max_pool2d
@@ -165,8 +166,8 @@ def _pool_args(input: Tensor, spatial: int, kernel_size: Any, stride: Any, paddi
     d = ntuple_arg(dilation, spatial, op, "dilation", 1)
     for axis in range(spatial):
         if p[axis] > k[axis] // 2:
-            raise ValueError(f"{op}: padding {p[axis]} is more than half the kernel size {k[axis]} (axis "
-                             f"{axis + 2}); windows would see only padding. Use padding <= {k[axis] // 2}")
+            raise ConvnetValueError(f"{op}: padding {p[axis]} is more than half the kernel size {k[axis]} (axis "
+                                    f"{axis + 2}); windows would see only padding. Use padding <= {k[axis] // 2}")
     return k, s, p, d
 
 
@@ -203,9 +204,11 @@ def _check_windows(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence
         pos = _tap_positions(o, k, s, a, d)
         empty = ~((pos >= 0) & (pos < n)).any(axis=1)
         if empty.any():
-            raise ValueError(f"{op}: along axis {axis + 2}, the window at output {int(np.argmax(empty))} sees only "
-                             f"padding (input {n}, kernel {k}, dilation {d}, padding {a}); reduce the padding or "
-                             "the dilation")
+            raise ConvnetValueError(
+                f"{op}: along axis {axis + 2}, the window at output {int(np.argmax(empty))} sees only "
+                f"padding (input {n}, kernel {k}, dilation {d}, padding {a}); reduce the padding or "
+                "the dilation"
+            )
 
 
 def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Self
 
+from ...errors import ConvnetTypeError
 from ..module import Module, _indent
 from .activation import ReLU
 
@@ -60,8 +61,8 @@ class _IndexedModules(Module):
     def extend(self, modules: Iterable[Module]) -> Self:
         """Add each of `modules` at the end, in order."""
         if isinstance(modules, Module) and not isinstance(modules, _IndexedModules):
-            raise TypeError(f"{type(self).__name__}.extend expects an iterable of modules, got a "
-                            f"single {type(modules).__name__}: use append()")
+            raise ConvnetTypeError(f"{type(self).__name__}.extend expects an iterable of modules, got a "
+                                   f"single {type(modules).__name__}: use append()")
         for m in modules:
             self.append(m)
         return self
@@ -225,7 +226,7 @@ class ModuleDict(Module):
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for j, pair in enumerate(pairs):
             if not isinstance(pair, tuple | list) or len(pair) != 2:
-                raise TypeError(f"ModuleDict.update: element {j} should be a (key, module) pair, "
-                                f"got {pair!r}")
+                raise ConvnetTypeError(f"ModuleDict.update: element {j} should be a (key, module) pair, "
+                                       f"got {pair!r}")
             self[pair[0]] = pair[1]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from ... import arith
 from ..._tensor import Tensor
+from ...errors import ConvnetValueError, ShapeError
 from .. import functional as F
 from ..functional._checks import int_arg, ndim_arg, pair_arg, tensor_arg
 from ..module import Module
@@ -28,14 +29,14 @@ class _ConvBase(Module):
         for which, channels in (("in_channels", self.in_channels),
                                 ("out_channels", self.out_channels)):
             if channels % self.groups:
-                raise ValueError(
+                raise ConvnetValueError(
                     f"{name}: {which}={channels} is not divisible by groups={self.groups}; each "
                     f"group needs the same number of channels, so pick groups that divide both "
                     f"in_channels={self.in_channels} and out_channels={self.out_channels}"
                 )
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {', '.join(_PADDING_MODES)}; "
-                             f"got {padding_mode!r}")
+            raise ConvnetValueError(f"{name}: padding_mode must be one of {', '.join(_PADDING_MODES)}; "
+                                    f"got {padding_mode!r}")
         self.kernel_size = pair_arg(kernel_size, name, "kernel_size", 1)
         self.stride = pair_arg(stride, name, "stride", 1)
         self.padding = padding
@@ -99,8 +100,8 @@ class Conv2d(_ConvBase):
                  padding_mode: str = "zeros", *, dtype: Any = None) -> None:
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"Conv2d: padding must be an int, a pair, 'same' or 'valid'; "
-                                 f"got {padding!r}")
+                raise ConvnetValueError(f"Conv2d: padding must be an int, a pair, 'same' or 'valid'; "
+                                        f"got {padding!r}")
         else:
             padding = pair_arg(padding, "Conv2d", "padding", 0)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, (0, 0),
@@ -153,9 +154,9 @@ class ConvTranspose2d(_ConvBase):
                  dilation: Any = 1, padding_mode: str = "zeros", *, dtype: Any = None) -> None:
         name = "ConvTranspose2d"
         if padding_mode != "zeros":
-            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+            raise ConvnetValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         if isinstance(padding, str):
-            raise ValueError(f"{name}: padding must be an int or a pair, got {padding!r}")
+            raise ConvnetValueError(f"{name}: padding must be an int or a pair, got {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride,
                          pair_arg(padding, name, "padding", 0), dilation,
                          pair_arg(output_padding, name, "output_padding", 0), groups, bias,
@@ -171,14 +172,14 @@ class ConvTranspose2d(_ConvBase):
         if len(size) == 4:
             size = size[2:]
         if len(size) != 2:
-            raise ValueError(f"ConvTranspose2d: output_size must be (H, W) or (N, C, H, W), "
-                             f"got {tuple(output_size)}")
+            raise ConvnetValueError(f"ConvTranspose2d: output_size must be (H, W) or (N, C, H, W), "
+                                    f"got {tuple(output_size)}")
         smallest = tuple(arith.transposed_output_size(input.shape[2 + i], self.kernel_size[i],
                                                       self.stride[i], self.padding[i], 0,
                                                       self.dilation[i]) for i in range(2))
         largest = tuple(lo + s - 1 for lo, s in zip(smallest, self.stride, strict=True))
         if any(not lo <= want <= hi for want, lo, hi in zip(size, smallest, largest, strict=True)):
-            raise ValueError(
+            raise ShapeError(
                 f"ConvTranspose2d: output_size {size} cannot be reached from an input of size "
                 f"{tuple(input.shape[2:])}: valid sizes range from {smallest} to {largest} "
                 f"(stride {self.stride})"

@@ -6,6 +6,7 @@ from typing import Any
 
 from ... import arith
 from ..._tensor import Tensor
+from ...errors import ConvnetValueError
 from .. import functional as F
 from ..functional._checks import int_arg, ntuple_arg
 from ..module import Module
@@ -28,12 +29,14 @@ class _ConvNd(Module):
         self.out_channels = int_arg(out_channels, name, "out_channels", 1)
         self.groups = int_arg(groups, name, "groups", 1)
         if self.in_channels % self.groups or self.out_channels % self.groups:
-            raise ValueError(f"{name}: in_channels={self.in_channels} and out_channels={self.out_channels} must "
-                             f"both be divisible by groups={self.groups}")
+            raise ConvnetValueError(f"{name}: in_channels={self.in_channels} and out_channels={self.out_channels} must "
+                                    f"both be divisible by groups={self.groups}")
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {', '.join(_PADDING_MODES)}; got {padding_mode!r}")
+            raise ConvnetValueError(
+                f"{name}: padding_mode must be one of {', '.join(_PADDING_MODES)}; got {padding_mode!r}"
+            )
         if isinstance(padding, str) and padding not in ("same", "valid"):
-            raise ValueError(f"{name}: padding must be an int, {n} ints, 'same' or 'valid'; got {padding!r}")
+            raise ConvnetValueError(f"{name}: padding must be an int, {n} ints, 'same' or 'valid'; got {padding!r}")
         self.kernel_size = ntuple_arg(kernel_size, n, name, "kernel_size", 1)
         self.stride = ntuple_arg(stride, n, name, "stride", 1)
         self.padding = padding if isinstance(padding, str) else ntuple_arg(padding, n, name, "padding", 0)

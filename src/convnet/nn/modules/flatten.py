@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..._tensor import Tensor
+from ...errors import ConvnetTypeError, ConvnetValueError
 from ..functional._checks import int_arg
 from ..module import Module
 
@@ -40,12 +41,12 @@ class Unflatten(Module):
     def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         super().__init__()
         if not isinstance(unflattened_size, list | tuple) or not unflattened_size:
-            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple or list of "
-                            f"ints, got {unflattened_size!r}")
+            raise ConvnetTypeError(f"Unflatten: unflattened_size must be a non-empty tuple or list of "
+                                   f"ints, got {unflattened_size!r}")
         sizes = [int_arg(s, "Unflatten", "unflattened_size entry", -1) for s in unflattened_size]
         if 0 in sizes or sizes.count(-1) > 1:
-            raise ValueError(f"Unflatten: unflattened_size entries must be positive, with at most "
-                             f"one -1 (inferred), got {tuple(unflattened_size)}")
+            raise ConvnetValueError(f"Unflatten: unflattened_size entries must be positive, with at most "
+                                    f"one -1 (inferred), got {tuple(unflattened_size)}")
         self.dim = int_arg(dim, "Unflatten", "dim", -(2**31))
         self.unflattened_size = unflattened_size
 

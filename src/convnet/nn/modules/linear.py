@@ -10,6 +10,7 @@ import numpy as np
 
 from ..._dtypes import get_default_dtype
 from ..._tensor import Tensor
+from ...errors import ConvnetTypeError
 from .. import functional as F
 from .. import init
 from ..functional._checks import int_arg
@@ -21,7 +22,7 @@ def float_dtype(dtype: Any) -> np.dtype:
     """A layer's `dtype` argument: None means the default float type; integers are refused."""
     dt = get_default_dtype() if dtype is None else np.dtype(dtype)
     if dt.kind != "f":
-        raise TypeError(f"layer parameters must be floating-point, got dtype={dt}")
+        raise ConvnetTypeError(f"layer parameters must be floating-point, got dtype={dt}")
     return dt
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
+from ...errors import ConvnetValueError, ShapeError
 from .. import functional as F
 from .. import init
 from ..functional._checks import int_arg, number_arg
@@ -71,9 +72,9 @@ class _BatchNorm(Module):
         if not isinstance(input, Tensor) or input.ndim not in self._ranks:
             got = (f"{input.ndim}-D input of shape {tuple(input.shape)}" if isinstance(input, Tensor)
                    else f"a {type(input).__name__}")
-            raise ValueError(f"{type(self).__name__} expects {self._layout}, got {got}")
+            raise ConvnetValueError(f"{type(self).__name__} expects {self._layout}, got {got}")
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__}({self.num_features}) got an input with {input.shape[1]} "
                 f"channels (dimension 1 of shape {tuple(input.shape)}); num_features must equal "
                 "the number of channels of the layer before"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._tensor import Tensor
+from ...errors import ConvnetValueError
 from .. import functional as F
 from ..functional._checks import pair_arg
 from ..module import Module
@@ -68,8 +69,8 @@ class AvgPool2d(Module):
         if divisor_override is not None and (isinstance(divisor_override, bool)
                                              or not isinstance(divisor_override, int)
                                              or divisor_override < 1):
-            raise ValueError(f"AvgPool2d: divisor_override must be a positive integer or None, "
-                             f"got {divisor_override!r}")
+            raise ConvnetValueError(f"AvgPool2d: divisor_override must be a positive integer or None, "
+                                    f"got {divisor_override!r}")
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
@@ -89,8 +90,8 @@ def _check_output_size(output_size: Any, name: str) -> None:
     """An int, or a pair whose entries are ints or None (None keeps the input's size)."""
     if isinstance(output_size, list | tuple):
         if len(output_size) != 2:
-            raise ValueError(f"{name}: output_size must be an int or a pair (h, w), got "
-                             f"{output_size!r}")
+            raise ConvnetValueError(f"{name}: output_size must be an int or a pair (h, w), got "
+                                    f"{output_size!r}")
         for s in output_size:
             if s is not None:
                 pair_arg(s, name, "output_size", 1)

@@ -15,13 +15,14 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..._tensor import Tensor
+from ...errors import ConvnetTypeError, ConvnetValueError
 
 
 def _with_grads(parameters: Tensor | Iterable[Tensor], caller: str) -> list[Tensor]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
-            raise TypeError(f"{caller}: parameter {i} is a {type(p).__name__}, not a Tensor")
+            raise ConvnetTypeError(f"{caller}: parameter {i} is a {type(p).__name__}, not a Tensor")
     return [p for p in params if p.grad is not None]
 
 
@@ -46,10 +47,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     params = _with_grads(parameters, "clip_grad_norm_")
     norm_type = float(norm_type)
     if not norm_type > 0:
-        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (2.0 or math.inf are usual), "
-                         f"got {norm_type}")
+        raise ConvnetValueError(f"clip_grad_norm_: norm_type must be > 0 (2.0 or math.inf are usual), "
+                                f"got {norm_type}")
     if not max_norm >= 0:
-        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm!r}")
+        raise ConvnetValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm!r}")
     if not params:
         return Tensor(np.array(0.0, dtype=np.float32))
     grads = [p.grad.data for p in params]
@@ -84,8 +85,8 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     tensor([-1. ,  0.5,  1. ])
     """
     if not clip_value >= 0:
-        raise ValueError(f"clip_grad_value_: clip_value must be >= 0 (the largest size allowed), "
-                         f"got {clip_value!r}")
+        raise ConvnetValueError(f"clip_grad_value_: clip_value must be >= 0 (the largest size allowed), "
+                                f"got {clip_value!r}")
     for p in _with_grads(parameters, "clip_grad_value_"):
         g = p.grad.data
         p.grad = Tensor(np.clip(g, -clip_value, clip_value).astype(g.dtype, copy=False))

@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _functions
 from ..._tensor import Tensor
+from ...errors import ConvnetTypeError, ConvnetValueError
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -32,11 +33,11 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     (tensor([1., 2.]), tensor([3.]))
     """
     if not isinstance(vec, Tensor) or vec.ndim != 1:
-        raise TypeError(f"vector_to_parameters expects a 1-d Tensor, got {getattr(vec, 'shape', type(vec))}")
+        raise ConvnetTypeError(f"vector_to_parameters expects a 1-d Tensor, got {getattr(vec, 'shape', type(vec))}")
     params = list(parameters)
     needed = sum(p.numel() for p in params)
     if vec.numel() != needed:
-        raise ValueError(
+        raise ConvnetValueError(
             f"vector_to_parameters: the vector has {vec.numel()} entries but the parameters have {needed}"
         )
     start = 0

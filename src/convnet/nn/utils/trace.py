@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..._tensor import Tensor
+from ...errors import ConvnetValueError
 
 
-class LayerError(ValueError):
-    """A ValueError raised inside a layer, re-raised with the layer's name and input shape."""
+class LayerError(ConvnetValueError):
+    """A `ConvnetValueError` raised inside a layer, re-raised with the layer's name and input shape."""
 
     def __init__(self, name: str, kind: str, shape: tuple[int, ...] | None, message: str) -> None:
         where = f"layer {name or '(model)'} ({kind})"
@@ -31,7 +32,7 @@ class LayerError(ValueError):
 
 @contextmanager
 def layer_trace(model: Any) -> Iterator[None]:
-    """While active, a ValueError from any submodule becomes a `LayerError` naming the
+    """While active, a `ConvnetValueError` from any submodule becomes a `LayerError` naming the
     innermost layer that was running and the (C, H, W) of its input."""
     stack: list[tuple[str, Any, tuple[int, ...] | None]] = []
     handles = []
@@ -48,7 +49,7 @@ def layer_trace(model: Any) -> Iterator[None]:
         yield
     except LayerError:
         raise
-    except ValueError as e:
+    except ConvnetValueError as e:          # a user's mistake; any other error is a bug: left alone
         if not stack:
             raise
         name, mod, shape = stack[-1]
