@@ -156,3 +156,33 @@ def test_library_errors_are_convnet_errors_and_keep_their_builtin_kind() -> None
         convnet.optim.SGD(convnet.nn.Linear(2, 2).parameters(), lr=-1.0)
     with pytest.raises(ConvnetValueError):
         convnet.models.create("no-such-model")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary", "nosuch"],
+        ["summary", "lenet5", "--input", "3x"],
+        ["summary", "{text}"],
+        ["predict", "{text}", "{text}"],
+        ["predict", "{tmp}/nosuch.safetensors", "{text}"],
+        ["evaluate", "{text}"],
+        ["export", "lenet5", "{text}/x.onnx"],
+        ["export", "nosuch", "{tmp}/x.onnx"],
+        ["viz", "filters", "nosuch"],
+        ["viz", "kernel", "sobel", "{text}"],
+        ["viz", "kernel", "sobel", "{tmp}/nosuch.png"],
+        ["viz", "animate", "-k", "0"],
+        ["viz", "animate", "-i", "2", "-k", "5"],
+        ["arith", "--input", "5", "--layers", "conv0"],
+        ["arith", "--input", "5", "--padding", "x", "--kernel", "3"],
+    ],
+)
+def test_mistakes_are_one_line_errors(args: list[str], tmp_path: Path) -> None:
+    """Each of these is the user's mistake: one `Error:` line and exit status 2, never a traceback
+    (the runner lets any other exception escape, which fails the test)."""
+    text = tmp_path / "notes.txt"
+    text.write_text("not a model, not an image")
+    code, out = run(*(a.format(tmp=tmp_path, text=text) for a in args))
+    assert code == 2, out
+    assert out.startswith("Error: ") and out.count("\n") == 1, out

@@ -206,6 +206,8 @@ def arith(size: int, kernel: int | None, padding: str, stride: int, dilation: in
         return
     if kernel is None:
         raise UserError("give --kernel (and --padding, --stride), or a stack with --layers")
+    if padding not in ("same", "valid") and not padding.strip().isdigit():
+        raise UserError(f"--padding must be a whole number of 0 or more, 'same' or 'valid'; got {padding!r}")
     same = ar.same_padding(size, kernel, stride, dilation)
     pads = same if padding == "same" else (0, 0) if padding == "valid" else (int(padding), int(padding))
     text, out = _formula(size, kernel, stride, pads, dilation)
