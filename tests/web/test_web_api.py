@@ -17,6 +17,7 @@ from web_helpers import data_url, png_bytes, stroke_image
 import convnet as cn
 from convnet import arith, filters
 from convnet.cli.predict import classify
+from convnet.errors import ConvnetValueError
 from convnet.io import load_model
 from convnet.nn import functional as F
 from convnet.viz import colors
@@ -433,6 +434,26 @@ def test_a_server_failure_is_a_short_json_500(web_app: FastAPI, monkeypatch: pyt
     assert r.status_code == 500 and "secret" not in r.text and "Traceback" not in r.text
     assert r.json()["detail"] == ("the server failed on this request (RuntimeError); this is a bug in convnet, please "
                                   "report it with the request")
+
+
+@pytest.mark.parametrize(("error", "status"), [(ValueError("numpy said no"), 500), (KeyError("x"), 500),
+                                               (ConvnetValueError("the drawing is blank: draw a digit"), 422)])
+def test_only_convnet_errors_are_the_users_fault(web_app: FastAPI, monkeypatch: pytest.MonkeyPatch,
+                                                error: Exception, status: int) -> None:
+    """A built-in ValueError that convnet did not raise on purpose is a bug (500), not a 422."""
+    from fastapi.testclient import TestClient
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise error
+
+    monkeypatch.setattr(web_app.state.session, "predict", broken)
+    r = TestClient(web_app, raise_server_exceptions=False).post("/api/predict",
+                                                                 json={"pixels": np.zeros((28, 28)).tolist()})
+    assert r.status_code == status
+    if status == 422:
+        assert r.json()["detail"] == "the drawing is blank: draw a digit"
+    else:
+        assert "this is a bug in convnet" in r.json()["detail"] and "numpy said no" not in r.text
 
 
 def test_many_validation_errors_are_summarised(client: Any) -> None:

@@ -8,7 +8,8 @@ scripts from a CDN).
 
 Bad input never meets a traceback: a body over the limit is refused while it streams in (413),
 validation errors and malformed JSON are answered with one sentence per problem (422, 400), and
-the library's ValueErrors (a kernel that does not fit, a blank drawing) keep their messages (422).
+the library's `ConvnetError`s (a kernel that does not fit, a blank drawing) keep their messages (422);
+any other exception is a bug, logged with its traceback and answered 500.
 
 >>> from fastapi.testclient import TestClient
 >>> import convnet as cn
@@ -36,7 +37,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from ..errors import ConvnetValueError
+from ..errors import ConvnetError, ConvnetValueError
 from ..nn import Module
 from .api import router
 from .images import MAX_BYTES, megabytes
@@ -135,8 +136,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
                                     for e in errors[:MAX_ERRORS]]}, status_code=422)
 
 
-async def _value_error(request: Request, exc: Exception) -> JSONResponse:
-    """The library's own errors (ValueError, with the numbers) and `UploadError`s, with their status."""
+async def _user_error(request: Request, exc: Exception) -> JSONResponse:
+    """The library's own errors (`ConvnetError`, with the numbers) and `UploadError`s, with their status."""
     return JSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 422))
 
 
@@ -173,7 +174,7 @@ def create_app(checkpoint: str | Path | None = None, model: Module | None = None
     app.state.session = session
     app.add_middleware(BodyLimit)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(ValueError, _value_error)
+    app.add_exception_handler(ConvnetError, _user_error)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(router)
     for path, page in PAGES.items():
