@@ -131,7 +131,7 @@ def check_options(config: TrainConfig, recipe: Recipe) -> None:
     >>> TrainConfig(overrides={"epochs": 0}).recipe()
     Traceback (most recent call last):
     ...
-    ValueError: --epochs must be a whole number of at least 1 (passes over the training data), got 0
+    convnet.errors.OptionError: --epochs must be a whole number of at least 1 (passes over the training data), got 0
     """
     _whole(recipe.epochs, "epochs", 1, "passes over the training data")
     _whole(recipe.batch_size, "batch_size", 1, "images per training step")
