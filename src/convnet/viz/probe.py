@@ -9,7 +9,7 @@ hooks), and take the gradient of chosen activations with respect to the input.
 >>> get_layer(model, "2")
 Traceback (most recent call last):
 ...
-ValueError: no layer named '2' in Sequential; its layers are: 0 (Conv2d), 1 (ReLU)
+convnet.errors.ConvnetValueError: no layer named '2' in Sequential; its layers are: 0 (Conv2d), 1 (ReLU)
 """
 
 from __future__ import annotations
