@@ -113,16 +113,29 @@ def ref_conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None, 
 
 
 def native_conv_paths(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Any,
-                      groups: int) -> dict[str, str]:
+                      groups: int, padding: Any = 0, dilation: Any = 1) -> dict[str, str]:
     """Which native path a convolution must take, stated here independently of convnet:
     one kernel per channel is "depthwise"; otherwise stride 1 reads the padded image in
-    place ("grid") and other strides read it split into stride phases ("phases"); the
-    kernel gradient is a product ("gemm") from 16 output channels per group, else dot
-    products ("dots")."""
-    c, o = x_shape[1], w_shape[0]
+    place ("grid"), unless the kernel's reach across the padded width, dilation*(KW - 1),
+    is an eighth of that width or more and both sides have 64 channels per group or more:
+    then it reads KW shifted copies of the image with no padding between rows ("shifted");
+    other strides read the image split into stride phases ("phases"). The kernel gradient
+    is a product ("gemm") from 16 output channels per group, else dot products ("dots")."""
+    c, o, width, kw = x_shape[1], w_shape[0], x_shape[3], w_shape[3]
     if groups > 1 and groups == c == o:
         return {"conv2d": "depthwise", "conv2d_input_grad": "depthwise", "conv2d_weight_grad": "depthwise"}
     forward = "grid" if as_pair(stride) == (1, 1) else "phases"
+    reach = as_pair(dilation)[1] * (kw - 1)
+    if padding == "same":
+        padded = width + reach
+    elif padding == "valid":
+        padded = width
+    elif isinstance(padding, tuple) and isinstance(padding[0], tuple):
+        padded = width + sum(padding[1])
+    else:
+        padded = width + 2 * as_pair(padding)[1]
+    if forward == "grid" and kw > 1 and reach * 8 >= padded and min(c, o) // groups >= 64:
+        forward = "shifted"
     return {"conv2d": forward, "conv2d_input_grad": forward,
             "conv2d_weight_grad": "gemm" if o // groups >= 16 else "dots"}
 
@@ -152,12 +165,20 @@ def conv2d_path_samples(rng: np.random.Generator) -> list[Sample]:
         (20, 3, 6, 7, 16, (3, 3), 1, 1, 1, 1), (17, 4, 7, 6, 20, (3, 3), 2, 1, 1, 2),   # many images per thread
         (1, 48, 6, 6, 8, (3, 3), 1, 1, 1, 1), (1, 8, 6, 7, 48, (3, 3), 1, 1, 1, 1),     # two reduction blocks
     ]
+    # The shifted grid: narrow maps, 64 channels per group or more on both sides; one and two
+    # panels of positions, several reduction blocks, dilation, uneven padding, groups.
+    specs += [(1 + k % 2, 64 + 3 * (k % 4) if k % 5 else 128, 4 + k % 9, 5 + (3 * k) % 9,
+               64 + 5 * (k % 3) if k % 7 else 130, (3, 3) if k % 4 else (2, 3 + k % 3), 1,
+               ((k % 3, 1), (1, k % 2)) if k % 6 == 5 else 1, 2 if k % 8 == 3 else 1, 1) for k in range(20)]
+    specs += [(2, 128, 7, 6, 128, (3, 3), 1, 1, 1, 2), (1, 64, 12, 12, 64, (3, 3), 1, 1, 1, 1)]
     out = []
     for k, (n, c, h, w, o, kernel, stride, padding, dilation, groups) in enumerate(specs):
         bias = k % 3 != 2
-        inputs = [normal(rng, n, c, h, w), normal(rng, o, c // groups, *kernel), normal(rng, o) if bias else None]
+        fan_in = c // groups * kernel[0] * kernel[1]       # weights scaled as layers are initialised,
+        weight = normal(rng, o, c // groups, *kernel) / np.float32(np.sqrt(fan_in) if fan_in > 300 else 1)
+        inputs = [normal(rng, n, c, h, w), weight, normal(rng, o) if bias else None]   # outputs near 1
         kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-        paths = native_conv_paths((n, c, h, w), (o, c // groups, *kernel), stride, groups)
+        paths = native_conv_paths((n, c, h, w), (o, c // groups, *kernel), stride, groups, padding, dilation)
         out.append(Sample(inputs, kwargs, name=f"path-{paths['conv2d']}-{paths['conv2d_weight_grad']}-{k}",
                           paths=paths))
     return out
@@ -210,7 +231,8 @@ def conv2d_samples(rng: np.random.Generator, count: int = 320) -> list[Sample]:
         kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         out.append(Sample(inputs, kwargs, name=f"k{kh}x{kw}-s{stride}-p{padding}-d{dilation}-"
                                               f"g{groups}-b{int(bias)}-n{n}",
-                          paths=native_conv_paths(inputs[0].shape, inputs[1].shape, stride, groups)))
+                          paths=native_conv_paths(inputs[0].shape, inputs[1].shape, stride, groups,
+                                                  padding, dilation)))
     return out + conv2d_path_samples(rng)
 
 
@@ -685,9 +707,10 @@ OPS: list[OpInfo] = [
     OpInfo("stack", lambda *ts, dim: cn.stack(ts, dim), lambda *ts, dim: torch.stack(ts, dim),
            join_samples),
     OpInfo("where", lambda a, b, c: cn.where(c, a, b), _ref_where, where_samples),
-    # convolution
+    # convolution (gradchecks run on the reference kernels, for which "shifted" is "grid")
     OpInfo("conv2d", F.conv2d, ref_conv2d, conv2d_samples, gradcheck=2,
-           gradcheck_key=lambda s: (s.paths["conv2d"], s.paths["conv2d_weight_grad"],
+           gradcheck_key=lambda s: ({"shifted": "grid"}.get(s.paths["conv2d"], s.paths["conv2d"]),
+                                    s.paths["conv2d_weight_grad"],
                                     min(s.inputs[1].shape[2:]) > 1, s.inputs[2] is None)),
     OpInfo("conv_transpose2d", F.conv_transpose2d, TF.conv_transpose2d, conv_transpose2d_samples,
            gradcheck=8),

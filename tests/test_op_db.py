@@ -174,8 +174,8 @@ def test_conv2d_coverage() -> None:
     assert {s.inputs[2] is None for s in samples} == {True, False}
     assert {s.inputs[0].shape[0] > 1 for s in samples} == {True, False}
     paths = Counter((s.paths["conv2d"], s.paths["conv2d_weight_grad"]) for s in samples)
-    for forward, weight in [("grid", "gemm"), ("grid", "dots"), ("phases", "gemm"), ("phases", "dots"),
-                            ("depthwise", "depthwise")]:
+    for forward, weight in [("grid", "gemm"), ("grid", "dots"), ("shifted", "gemm"), ("phases", "gemm"),
+                            ("phases", "dots"), ("depthwise", "depthwise")]:
         assert paths[forward, weight] >= 20, f"only {paths[forward, weight]} samples take {forward}/{weight}"
     same_strided = [s for s in samples if s.kwargs["padding"] == "same"
                     and np.max(s.kwargs["stride"]) > 1]

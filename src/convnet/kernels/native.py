@@ -21,7 +21,7 @@ from .geometry import ConvGeometry, PoolGeometry
 
 NAME = "native"
 ALL = 1 << 20                         # "all the pool's threads": the C side clamps it
-GRID, DEPTHWISE = 0, 1                # the C side's path numbers (csrc/conv.h)
+GRID, DEPTHWISE, SHIFTED = 0, 1, 3    # the C side's path numbers (csrc/conv.h)
 MAX_PHASES, MAX_TAPS, MAX_ROWS = 64, 1024, 24000   # the C kernels' limits (csrc/conv.h)
 f32 = np.dtype(np.float32)
 CACHED_FROM = 1 << 16                 # outputs of at least this many bytes use the cache
@@ -68,7 +68,9 @@ def _native(*arrays: Any) -> bool:
 def conv_paths(g: ConvGeometry) -> tuple[str, str]:
     """The paths a convolution takes here: (forward and input gradient, kernel gradient).
 
-    Forward: "grid" (stride 1: products reading the padded image in place), "phases"
+    Forward: "grid" (stride 1: products reading the padded image in place), "shifted"
+    (stride 1 on narrow maps with 64 channels or more: the same on KW copies of the image
+    shifted by a column each, so that no padding column is computed), "phases"
     (other strides: the same on the image split into stride phases) or "depthwise" (one
     kernel per channel: shifted multiply-adds). Kernel gradient: "gemm" (a product, from 16
     output channels per group), "dots" (dot products, fewer channels) or "depthwise".
@@ -81,7 +83,8 @@ def conv_paths(g: ConvGeometry) -> tuple[str, str]:
     forward, weight = _c.conv_path(g.as_ints())
     if forward == DEPTHWISE:
         return "depthwise", "depthwise"
-    return ("grid" if g.stride == (1, 1) else "phases"), ("gemm" if weight == GRID else "dots")
+    name = "shifted" if forward == SHIFTED else "grid" if g.stride == (1, 1) else "phases"
+    return name, ("gemm" if weight == GRID else "dots")
 
 
 # ------------------------------------------------------------------ convolution

@@ -15,7 +15,9 @@
  *    plus a fixed offset per tap. A strided convolution becomes a stride-1 one.
  *
  * Flat positions whose column is past the output width are computed and dropped (Wz - OW
- * of every Wz: a few percent for 3x3 kernels). The product runs panel by panel (NC
+ * of every Wz: a few percent for 3x3 kernels on wide maps, 1 in 8 on 14-wide ones). Narrow
+ * maps with many channels use the SHIFTED grid instead: KW copies of the image, copy j moved
+ * left by j columns, so that output rows follow each other with nothing between them. The product runs panel by panel (NC
  * positions), with the reduction cut into blocks of KC and the rows into blocks of MC so
  * the operands stay in cache; the tile kernel (kernels_isa.h) makes MR x NR outputs.
  *
@@ -41,6 +43,7 @@
 #include <string.h>
 
 #define KC 384          /* the longest reduction block (split evenly: 576 is 2 x 288) */
+#define KC_SHIFTED 96   /* the same on the shifted grid */
 #define NC 128          /* positions per panel (a multiple of every NR) */
 #define MC 240          /* rows per block (a multiple of MR) */
 #define QB 2048         /* positions per block of the kernel-gradient dot products */
@@ -54,21 +57,42 @@ static inline long kd_(const conv_geom *g) { return cg_(g) * kk_(g); }
 static inline long npos_(const conv_geom *g) { return g->oh * g->ow; }
 static inline int depthwise_(const conv_geom *g) { return g->g > 1 && g->g == g->c && g->g == g->o; }
 
-/* The grid of one channel: sh*sw phase planes of hz x wz. */
+/* Whether a convolution runs on the SHIFTED grid: stride 1 on maps so narrow that the
+ * padding columns would be an eighth or more of the positions computed (a 14-wide map with
+ * padding 1 is 16 wide on the grid: 1 position in 8 would be computed and dropped), with
+ * enough channels on both sides to pay for laying out KW copies of each image (measured:
+ * below 64 channels the copies cost more than the dropped positions). */
+static inline int shifted_(const conv_geom *g)
+{
+    long wp = g->w + g->pl + g->pr;
+    return g->sh == 1 && g->sw == 1 && !depthwise_(g) && g->kw > 1 && (wp - g->ow) * SHIFTED_WASTE >= wp
+           && lmin(cg_(g), og_(g)) >= SHIFTED_CHANNELS;
+}
+
+/* The grid of one channel: sh*sw phase planes of hz x wz; or, shifted, KW planes of
+ * hz x OW, plane j holding the padded image moved left by j*dw columns (cropped to OW
+ * columns). Tap (i, j) of output position q = y*OW + x is then plane j, q + i*dh*OW:
+ * the rows follow each other with no padding between them, and no position is dropped. */
 typedef struct {
-    long hz, wz, plane, phases, chan;
+    long hz, wz, plane, phases, copies, chan;
 } grid_t;
 
 static grid_t grid_of(const conv_geom *g)
 {
     grid_t z;
+    int sh = shifted_(g);
     z.hz = ceil_div(g->h + g->pt + g->pb, g->sh);
-    z.wz = ceil_div(g->w + g->pl + g->pr, g->sw);
+    z.wz = sh ? g->ow : ceil_div(g->w + g->pl + g->pr, g->sw);
     z.plane = z.hz * z.wz;
     z.phases = g->sh * g->sw;
-    z.chan = z.phases * z.plane;
+    z.copies = sh ? g->kw : 1;
+    z.chan = z.phases * z.copies * z.plane;
     return z;
 }
+
+/* The longest reduction block: on the shifted grid a block's taps read KW planes instead of
+ * one, so it is cut shorter to keep one panel's reads in L1. */
+static inline long kc_max(const grid_t *z) { return z->copies > 1 ? KC_SHIFTED : KC; }
 
 /* flat positions from the first output to the last one + 1 */
 static inline long nflat_(const conv_geom *g, const grid_t *z) { return (g->oh - 1) * z->wz + g->ow; }
@@ -85,7 +109,7 @@ static inline long tap_shift(const conv_geom *g, const grid_t *z, long i, long j
 
 int conv_path(const conv_geom *g)
 {
-    return depthwise_(g) ? CONV_DEPTHWISE : CONV_GRID;
+    return depthwise_(g) ? CONV_DEPTHWISE : shifted_(g) ? CONV_SHIFTED : CONV_GRID;
 }
 
 int conv_weight_grad_path(const conv_geom *g)
@@ -100,6 +124,27 @@ int conv_weight_grad_path(const conv_geom *g)
 static void build_grid(const conv_geom *g, const grid_t *z, const float *x, long nc, float *dst, long slack)
 {
     long h = g->h, w = g->w;
+    if (z->copies > 1) {
+        for (long c = 0; c < nc; c++)
+            for (long j = 0; j < z->copies; j++) {
+                float *pl = dst + c * z->chan + j * z->plane;
+                long xs = j * g->dw - g->pl;                /* column x reads image column x + xs */
+                long x0 = lmin(lmax(-xs, 0), z->wz), x1 = lmax(lmin(w - xs, z->wz), x0);
+                for (long r = 0; r < z->hz; r++) {
+                    float *row = pl + r * z->wz;
+                    long y = r - g->pt;
+                    if (y < 0 || y >= h || x1 <= x0) {
+                        memset(row, 0, sizeof(float) * z->wz);
+                        continue;
+                    }
+                    memset(row, 0, sizeof(float) * x0);
+                    memcpy(row + x0, x + (c * h + y) * w + x0 + xs, sizeof(float) * (x1 - x0));
+                    memset(row + x1, 0, sizeof(float) * (z->wz - x1));
+                }
+            }
+        memset(dst + nc * z->chan, 0, sizeof(float) * slack);
+        return;
+    }
     for (long c = 0; c < nc; c++)
         for (long fy = 0; fy < g->sh; fy++)
             for (long fx = 0; fx < g->sw; fx++) {
@@ -151,7 +196,8 @@ static void tap_offsets(const conv_geom *g, const grid_t *z, long nc, ptrdiff_t 
     for (long c = 0; c < nc; c++)
         for (long i = 0; i < g->kh; i++)
             for (long j = 0; j < g->kw; j++)
-                off[k++] = c * z->chan + tap_phase(g, i, j) * z->plane + tap_shift(g, z, i, j);
+                off[k++] = c * z->chan + (z->copies > 1 ? j * z->plane + i * g->dh * z->wz
+                                                        : tap_phase(g, i, j) * z->plane + tap_shift(g, z, i, j));
 }
 
 /* How m rows are cut into tiles: tiles of MR (6) rows, and at the end one or two of 4, so
@@ -234,12 +280,12 @@ static void pack_kernel(const float *w, const conv_geom *g, const long *idx, lon
 /* acc[row][lane] (row stride NC) = A (m rows packed by pack_task, k long) . B, where B's row
  * kk for the panel's positions q0 .. q0 + npanel is base + boff[kk] + q0 .. */
 static void panel_product(const float *a, long m, long k, const float *base, const ptrdiff_t *boff,
-                          long q0, long npanel, float *acc)
+                          long q0, long npanel, float *acc, long kcmax)
 {
     const isa_t *I = isa;
     int heights[MAX_TILES];
     long nr = I->nr, ns = ceil_div(npanel, nr), tiles = row_tiles(m, heights);
-    long blocks = ceil_div(k, KC);                       /* the reduction in equal blocks */
+    long blocks = ceil_div(k, kcmax);                    /* the reduction in equal blocks */
     for (long b = 0; b < blocks; b++) {
         long k0 = k * b / blocks, kc = k * (b + 1) / blocks - k0;
         for (long t0 = 0, r0 = 0; t0 < tiles;) {         /* blocks of about MC rows */
@@ -331,7 +377,7 @@ static void forward_task(void *vctx, int tid, int nt)
             cur = img;
         }
         long q1 = lmin(nflat, q0 + NC);
-        panel_product(F->ap + gi * rows * kd, og, kd, grid, F->off, q0, q1 - q0, acc);
+        panel_product(F->ap + gi * rows * kd, og, kd, grid, F->off, q0, q1 - q0, acc, kc_max(z));
         store_rows(acc, og, sg, segments(&pm, q0, q1, sg), F->y + (n * g->o + gi * og) * P, P,
                    F->bias ? F->bias + gi * og : NULL, F->relu);
     }
@@ -373,8 +419,8 @@ int conv_forward(const conv_geom *g, const float *x, const float *w, const float
     long kd = kd_(g), og = og_(g), rows = tiled_rows(og);
     int path = conv_path(g);
     ptrdiff_t *off = malloc(sizeof(ptrdiff_t) * kd);
-    float *ap = path == CONV_GRID ? malloc(sizeof(float) * g->g * rows * kd) : NULL;
-    if (!off || (path == CONV_GRID && !ap)) { free(off); free(ap); return -1; }
+    float *ap = path != CONV_DEPTHWISE ? malloc(sizeof(float) * g->g * rows * kd) : NULL;
+    if (!off || (path != CONV_DEPTHWISE && !ap)) { free(off); free(ap); return -1; }
     tap_offsets(g, &F.z, path == CONV_DEPTHWISE ? 1 : cg_(g), off);
     F.off = off;
     if (path == CONV_DEPTHWISE) {
@@ -392,13 +438,18 @@ int conv_forward(const conv_geom *g, const float *x, const float *w, const float
 /* ------------------------------------------------------------------ input gradient */
 /* The output gradient of one image and group on a grid of rows L long: row o holds dY[o]
  * at margin + y*Wz + x, zeros elsewhere (L = margin + Hz*Wz). Grid pixel q of a phase gathers, for each of the
- * phase's taps, dYgrid[o][margin + q - shift(tap)]. */
+ * phase's taps, dYgrid[o][margin + q - shift(tap)].
+ * On the shifted grid (stride 1, narrow maps) the gathering runs over the image's own
+ * pixels, q = y*W + x, and row o holds KW planes of `drows` rows of W: plane j is dY[o]
+ * moved right by pl - j*dw columns (cropped to W) and down by `margin` rows, so that tap
+ * (i, j) of pixel q is plane j, q + (pt - i*dh + margin)*W. */
 typedef struct {
     const conv_geom *g;
     grid_t z;
     const float *dy, *w;
     float *dx;
     long margin, L;
+    long drows, dplane;          /* the shifted grid: rows of a plane, floats in a plane */
     long nph;                    /* phases that have taps */
     long ph[MAX_PHASES];         /* which phase */
     long ntap[MAX_PHASES];       /* how many taps it has */
@@ -411,6 +462,27 @@ static void lay_out_grad(const dx_ctx *D, const float *src, long rows, float *gr
 {
     const conv_geom *g = D->g;
     long P = npos_(g), wz = D->z.wz, used = D->margin + g->oh * wz;
+    if (D->z.copies > 1) {
+        for (long o = 0; o < rows; o++)
+            for (long j = 0; j < D->z.copies; j++) {
+                float *pl = grid + o * D->L + j * D->dplane;
+                long xs = g->pl - j * g->dw;               /* column x reads dY column x + xs */
+                long x0 = lmin(lmax(-xs, 0), g->w), x1 = lmax(lmin(g->ow - xs, g->w), x0);
+                for (long r = 0; r < D->drows; r++) {
+                    float *row = pl + r * g->w;
+                    long y = r - D->margin;
+                    if (y < 0 || y >= g->oh || x1 <= x0) {
+                        memset(row, 0, sizeof(float) * g->w);
+                        continue;
+                    }
+                    memset(row, 0, sizeof(float) * x0);
+                    memcpy(row + x0, src + o * P + y * g->ow + x0 + xs, sizeof(float) * (x1 - x0));
+                    memset(row + x1, 0, sizeof(float) * (g->w - x1));
+                }
+            }
+        memset(grid + rows * D->L, 0, sizeof(float) * MAX_NR);
+        return;
+    }
     for (long o = 0; o < rows; o++) {
         float *r = grid + o * D->L;
         memset(r, 0, sizeof(float) * D->margin);
@@ -429,10 +501,10 @@ static void dx_task(void *vctx, int tid, int nt)
     const conv_geom *g = D->g;
     const grid_t *z = &D->z;
     long cg = cg_(g), og = og_(g), P = npos_(g), rows = tiled_rows(cg), lo, hi;
-    int stride1 = z->phases == 1;
+    int stride1 = z->phases == 1, shifted = z->copies > 1;
     /* stride 1: only the grid pixels that are image pixels, straight into dx; else whole planes */
-    long qlo = stride1 ? g->pt * z->wz + g->pl : 0;
-    long qhi = stride1 ? (g->pt + g->h - 1) * z->wz + g->pl + g->w : z->plane;
+    long qlo = shifted ? 0 : stride1 ? g->pt * z->wz + g->pl : 0;
+    long qhi = shifted ? g->h * g->w : stride1 ? (g->pt + g->h - 1) * z->wz + g->pl + g->w : z->plane;
     long panels = ceil_div(qhi - qlo, NC);
     long units = g->n * g->g * (stride1 ? panels : 1);
     share(units, tid, nt, &lo, &hi);
@@ -441,7 +513,8 @@ static void dx_task(void *vctx, int tid, int nt)
     float *acc = scratch(tid, 0, rows * NC);
     float *grid = scratch(tid, 1, og * D->L + MAX_NR);
     float *dz = stride1 ? NULL : scratch(tid, 2, cg * z->chan);
-    posmap pm = stride1 ? (posmap){z->wz, g->pt, g->pl, g->w} : (posmap){z->wz, 0, 0, z->wz};
+    posmap pm = shifted ? (posmap){g->w, 0, 0, g->w}
+                : stride1 ? (posmap){z->wz, g->pt, g->pl, g->w} : (posmap){z->wz, 0, 0, z->wz};
     seg sg[NC];
     long cur = -1;
     for (long u = lo; u < hi; u++) {
@@ -453,7 +526,7 @@ static void dx_task(void *vctx, int tid, int nt)
         float *dst = D->dx + (n * g->c + gi * cg) * g->h * g->w;
         if (stride1) {
             long q0 = qlo + (u % panels) * NC, q1 = lmin(qhi, q0 + NC), k = og * D->ntap[0];
-            panel_product(D->ap[0] + gi * rows * k, cg, k, grid, D->boff[0], q0, q1 - q0, acc);
+            panel_product(D->ap[0] + gi * rows * k, cg, k, grid, D->boff[0], q0, q1 - q0, acc, kc_max(z));
             store_rows(acc, cg, sg, segments(&pm, q0, q1, sg), dst, g->h * g->w, NULL, 0);
             continue;
         }
@@ -462,7 +535,7 @@ static void dx_task(void *vctx, int tid, int nt)
             long k = og * D->ntap[f];
             for (long q0 = 0; q0 < z->plane; q0 += NC) {
                 long q1 = lmin(z->plane, q0 + NC);
-                panel_product(D->ap[f] + gi * rows * k, cg, k, grid, D->boff[f], q0, q1 - q0, acc);
+                panel_product(D->ap[f] + gi * rows * k, cg, k, grid, D->boff[f], q0, q1 - q0, acc, KC);
                 store_rows(acc, cg, sg, segments(&pm, q0, q1, sg), dz + D->ph[f] * z->plane, z->chan, NULL, 0);
             }
         }
@@ -518,8 +591,15 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
     long cg = cg_(g), og = og_(g), kk = kk_(g), rows_c = tiled_rows(cg);
     if (D.z.phases > MAX_PHASES || kk > MAX_TAPS || og > MAX_ROWS || cg > MAX_ROWS)
         return -2;
-    D.margin = tap_shift(g, &D.z, g->kh - 1, g->kw - 1);
-    D.L = D.margin + D.z.plane;          /* a tile's lanes past a row read the next row's margin */
+    if (D.z.copies > 1) {                /* the shifted grid */
+        D.margin = lmax((g->kh - 1) * g->dh - g->pt, 0);
+        D.drows = g->h + g->pt + D.margin;
+        D.dplane = D.drows * g->w;
+        D.L = D.z.copies * D.dplane;
+    } else {
+        D.margin = tap_shift(g, &D.z, g->kh - 1, g->kw - 1);
+        D.L = D.margin + D.z.plane;      /* a tile's lanes past a row read the next row's margin */
+    }
     long rows = dwise ? 1 : og;
     /* one allocation: per phase, the packed kernel, the offsets and the tap indices */
     float *ap = dwise ? NULL : malloc(sizeof(float) * g->g * rows_c * og * kk);
@@ -541,7 +621,9 @@ int conv_input_grad(const conv_geom *g, const float *dy, const float *w, float *
         ptrdiff_t *bo = boff + used_taps * rows;
         for (long o = 0; o < rows; o++)
             for (long t = 0; t < nt_; t++)
-                bo[o * nt_ + t] = o * D.L + D.margin - tap_shift(g, &D.z, idx[t] / g->kw, idx[t] % g->kw);
+                bo[o * nt_ + t] = D.z.copies > 1
+                    ? o * D.L + (idx[t] % g->kw) * D.dplane + (g->pt - idx[t] / g->kw * g->dh + D.margin) * g->w
+                    : o * D.L + D.margin - tap_shift(g, &D.z, idx[t] / g->kw, idx[t] % g->kw);
         D.boff[f] = bo;
         if (!dwise) {
             float *a = ap + used_ap;

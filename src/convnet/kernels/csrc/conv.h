@@ -13,12 +13,15 @@ typedef struct {
     long oh, ow;            /* output size */
 } conv_geom;
 
-/* The paths: products on the grid, depthwise runs, and (kernel gradient of layers with few
- * output channels) dot products on the grid. */
-enum { CONV_GRID = 0, CONV_DEPTHWISE = 1, CONV_DOTS = 2 };
+/* The paths: products on the grid (or, for narrow maps at stride 1, on the shifted grid),
+ * depthwise runs, and (kernel gradient of layers with few output channels) dot products on
+ * the grid. */
+enum { CONV_GRID = 0, CONV_DEPTHWISE = 1, CONV_DOTS = 2, CONV_SHIFTED = 3 };
 
 #define MAX_PHASES 64       /* strides up to sh*sw = 64 */
 #define MAX_TAPS 1024       /* kernels up to KH*KW = 1024 (depthwise) */
+#define SHIFTED_WASTE 8     /* the shifted grid where padding would be >= 1/8 of the positions */
+#define SHIFTED_CHANNELS 64 /* ... and both sides have this many channels per group */
 #define DW_GEMM_CHANNELS 16 /* kernel gradients as products from this many channels per group */
 #define MR_ TILE_ROWS
 #define MAX_TILES 4096     /* tiles of a product's rows */
