@@ -40,7 +40,7 @@ def test_train_without_mnist_falls_back_to_synth_digits(tmp_path: Path, monkeypa
     assert "downloads are off (--no-download)" in lines[0] and "download failed" not in lines[0]
     note = out.index("Note: this model learned synth-digits (generated digits), not MNIST")
     assert note > out.index("Test accuracy:")      # said again under the score, not only before training
-    assert "convnet train: lenet5 on synth-digits" in out
+    assert "convnet train: recipe synth-digits: lenet5 on synth-digits" in out   # that dataset's recipe
     assert "Test accuracy:" in out and "Training time:" in out
     assert load_checkpoint(tmp_path / "run" / "best.safetensors").meta["dataset"]["name"] == "synth-digits"
 

@@ -41,6 +41,15 @@ def test_lenet5_classic_has_exactly_60000_trainable_parameters() -> None:
     assert model(cn.randn(2, 1, 32, 32)).shape == (2, 10)
 
 
+def test_mnist_bn_pools_before_normalising_and_fits_other_sizes() -> None:
+    model = build("mnist-bn")
+    kinds = [type(m).__name__ for m in model.features]
+    assert kinds == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"] * 3
+    assert sum(p.numel() for p in model.parameters()) == 29_178
+    wide = build("mnist-bn", in_channels=3, widths=(8, 16), input_size=32)       # 32 -> 16 -> 8
+    assert wide(cn.zeros(2, 3, 32, 32)).shape == (2, 10) and wide.classifier[1].in_features == 16 * 8 * 8
+
+
 def test_lenet5_accepts_28x28_with_padding_2() -> None:
     model = build("lenet5", input_size=28)
     assert model.features[0].padding == (2, 2)
@@ -63,6 +72,9 @@ def test_receptive_fields_of_the_distill_table() -> None:
     assert (pool5.receptive_field, pool5.effective_stride, pool5.effective_padding) == (195, 32, 64)
     c5 = cn.summary("lenet5-classic", (1, 32, 32)).layer("c5")
     assert c5.receptive_field == 32 and c5.output_shape == (120, 1, 1)   # sees the whole input
+    # mnist-bn: conv 3 -> pool 2 -> conv 3 -> pool 2 -> conv 3 -> pool 2; 3 + 1 + 2*2 + 1*2 + 2*4 + 1*4 = 22
+    last = cn.summary("mnist-bn", (1, 28, 28)).layer("features.11")
+    assert (last.receptive_field, last.effective_stride, last.output_shape) == (22, 8, (64, 3, 3))
 
 
 @pytest.mark.parametrize("name", TORCHVISION_MODELS)

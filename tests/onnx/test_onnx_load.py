@@ -225,8 +225,8 @@ def test_legacy_attributes_of_old_opsets() -> None:
 
 
 # ---------------------------------------------------------------- round trips
-@pytest.mark.parametrize("name", ["lenet5", "lenet5-classic", "mnist-cnn", "vgg-mnist", "resnet20", "resnet18",
-                                  "googlenet"])
+@pytest.mark.parametrize("name", ["lenet5", "lenet5-classic", "mnist-cnn", "vgg-mnist", "mnist-bn", "resnet20",
+                                  "resnet18", "googlenet"])
 def test_round_trip_gives_the_same_model(name: str, tmp_path: Path) -> None:
     model, shape = random_model(name), input_shape(name)
     back = convnet.onnx.load(convnet.onnx.export(model, tmp_path / "m.onnx", shape))

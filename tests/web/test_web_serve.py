@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import signal
 import socket
@@ -18,7 +20,9 @@ import pytest
 from click.testing import CliRunner
 from web_helpers import data_url, stroke_image
 
+import convnet as cn
 from convnet.cli import main
+from convnet.io.checkpoint import load_checkpoint, save_checkpoint
 from convnet.web.default_model import default_checkpoint
 
 
@@ -69,13 +73,50 @@ def test_serve_runs_a_server(web_checkpoint: Path) -> None:
 def test_default_model_is_trained_once_and_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     said: list[str] = []
-    first = default_checkpoint(said.append, train_size=600, epochs=1)
+    first = default_checkpoint(said.append, train_size=600, epochs=1, runs=tmp_path / "runs")
     assert first.is_file() and first.parent.parent == tmp_path / "convnet" / "serve"
-    assert said[0].startswith("No cached model yet: training LeNet-5 on 600 ")
+    assert said[0].startswith(f"No training run of yours in {tmp_path / 'runs'}/ and no cached model yet: "
+                              "training ") and " 600 " in said[0]
     assert re.match(r"Trained: \d+\.\d% of the (mnist|synth-digits) test images right", said[-1])
-    assert first.parent.name in ("lenet5-mnist", "lenet5-synth-digits")
+    recipe = load_checkpoint(first).meta["recipe"]
+    assert recipe["name"] in ("mnist", "synth-digits") and recipe["epochs"] == 1    # the default recipe
+    assert first.parent.name == f"{recipe['model']}-{recipe['dataset']}-{recipe['name']}-n600-e1"
     again: list[str] = []
-    assert default_checkpoint(again.append, train_size=600, epochs=1) == first and again == []
+    assert default_checkpoint(again.append, train_size=600, epochs=1, runs=tmp_path / "runs") == first
+    assert len(again) == 1 and again[0].startswith("Showing the cached ")
+
+
+def test_the_users_latest_mnist_run_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               web_checkpoint: Path) -> None:
+    """A finished MNIST run under runs/ is shown instead of the cached model; the newest one wins;
+    unfinished runs, other datasets and damaged files are passed over."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    runs = tmp_path / "runs"
+    ckpt = load_checkpoint(web_checkpoint)
+    model = cn.models.create(ckpt.model_name, **ckpt.model_kwargs)
+
+    def finished(name: str, dataset: str, accuracy: float, age: float) -> Path:
+        folder = runs / name
+        folder.mkdir(parents=True)
+        meta = {**ckpt.meta, "dataset": {**ckpt.meta["dataset"], "name": dataset}}
+        best = save_checkpoint(folder / "best.safetensors", model, None, meta)
+        (folder / "metrics.json").write_text(json.dumps({"test": {"accuracy": accuracy}}))
+        os.utime(folder / "metrics.json", (time.time() - age, time.time() - age))
+        return best
+
+    older = finished("lenet5-mnist", "mnist", 0.9932, 300)
+    newer = finished("mnist-bn-mnist", "mnist", 0.9951, 200)
+    finished("mnist-bn-fashion-mnist", "fashion-mnist", 0.93, 100)          # newest, but not digits
+    (runs / "broken").mkdir()
+    (runs / "broken" / "best.safetensors").write_bytes(b"not a checkpoint")
+    (runs / "broken" / "metrics.json").write_text("{}")
+    (runs / "unfinished").mkdir()
+    save_checkpoint(runs / "unfinished" / "best.safetensors", model, None, ckpt.meta)   # no metrics.json yet
+    said: list[str] = []
+    assert default_checkpoint(said.append, runs=runs) == newer != older
+    assert said == [f"Showing your latest training run: {newer}, 99.51% of the MNIST test images right. "
+                    "Pass --checkpoint to choose another."]
+    assert not (tmp_path / "cache" / "convnet" / "serve").exists()             # nothing trained
 
 
 def test_server_holds_up_under_load(server_url: str, client: Any) -> None:

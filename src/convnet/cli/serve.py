@@ -46,7 +46,8 @@ def browser_address(host: str, port: int) -> str:
 
 @main.command()
 @click.option("--checkpoint", "-c", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A checkpoint from `convnet train` (default: a small cached digit model, trained the first time).")
+              help="A checkpoint from `convnet train` (default: your newest finished MNIST run under ./runs/, "
+                   "else a model trained once with the default recipe and cached).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on; 0.0.0.0 makes the app reachable from other machines.")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
@@ -56,8 +57,12 @@ def serve(checkpoint: str | None, host: str, port: int) -> None:
     """Open the interactive app in a browser: draw a digit and watch the network think,
     or step a kernel through a convolution.
 
+    Without --checkpoint it shows your latest `convnet train` result (the newest finished MNIST
+    run in ./runs/*/), or else a model trained once with the default recipe (about a minute and a
+    half) and kept in the user cache; it says which.
+
     \b
-    convnet serve                                   a cached LeNet-5 for digits
+    convnet serve                                   your latest MNIST run, or the cached model
     convnet serve -c runs/lenet5-mnist/best.safetensors
     Then open http://127.0.0.1:8000/ (the API is described at /docs).
     """

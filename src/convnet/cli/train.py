@@ -27,15 +27,40 @@ def _dataset_available(name: str, data_dir: str | None, download: bool) -> str |
         return str(e)
 
 
-@main.command()
-@click.option("--model", "-m", default="lenet5", show_default=True,
-              help="Model name (see `convnet models`).")
+class _TrainCommand(click.Command):
+    """`convnet train`, whose --help ends with the table of recipes (read only when help is shown)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ..train.recipes import RECIPES
+
+        width = max(len(name) for name in RECIPES)
+        formatter.write_paragraph()
+        formatter.write_text("Recipes (--recipe NAME; see docs/TRAINING.md for what each reaches):")
+        with formatter.indentation():
+            for name, recipe in RECIPES.items():
+                formatter.write(f"{'':{formatter.current_indent}}{name:<{width}}  {recipe.about}\n")
+                formatter.write(f"{'':{formatter.current_indent}}{'':<{width}}  {_recipe_line(recipe)}\n")
+
+
+def _recipe_line(recipe: Any) -> str:
+    """One line of a recipe's settings: 'mnist-bn on mnist, 6 epochs, adam lr 0.004 (onecycle), ...'."""
+    return (f"{recipe.model} on {recipe.dataset}, {recipe.epochs} epoch{'' if recipe.epochs == 1 else 's'}, "
+            f"{recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule}), batch {recipe.batch_size}, "
+            f"augment {recipe.augment}" + (f", label smoothing {recipe.label_smoothing:g}"
+                                           if recipe.label_smoothing else ""))
+
+
+@main.command(cls=_TrainCommand)
+@click.option("--recipe", "-r", "recipe_name", default=None, metavar="NAME",
+              help="Start from this recipe (listed below); every other flag replaces one of its fields.  "
+                   "[default: the dataset's recipe, or the one for --model on that dataset]")
+@click.option("--model", "-m", default=None, help="Model name (see `convnet models`).  [default: the recipe's]")
 @click.option("--dataset", "-d", default=None,
-              help="mnist, fashion-mnist, kmnist, cifar10 or synth-digits.  [default: mnist]")
-@click.option("--epochs", "-e", type=int, default=None, help="Epochs (default: the dataset's recipe).")
-@click.option("--batch-size", "-b", type=int, default=None, help="Batch size.  [default: 128]")
+              help="mnist, fashion-mnist, kmnist, cifar10 or synth-digits.  [default: the recipe's; mnist]")
+@click.option("--epochs", "-e", type=int, default=None, help="Epochs (default: the recipe's).")
+@click.option("--batch-size", "-b", type=int, default=None, help="Batch size.")
 @click.option("--optimizer", type=click.Choice(["adam", "adamw", "sgd", "rmsprop"]), default=None,
-              help="Optimizer (default: the recipe's).")
+              help="Optimizer.")
 @click.option("--lr", type=float, default=None, help="(Peak) learning rate.")
 @click.option("--schedule", type=click.Choice(["onecycle", "cosine", "step", "constant"]), default=None,
               help="Learning-rate schedule.")
@@ -47,7 +72,7 @@ def _dataset_available(name: str, data_dir: str | None, download: bool) -> str |
 @click.option("--label-smoothing", type=float, default=None, help="Label smoothing for the loss.")
 @click.option("--val-split", type=int, default=None,
               help="Training images held out for validation (choosing the best epoch); 0 for none.  "
-                   "[default: 5000, or a fifth of the data if that is less]")
+                   "[default: the recipe's, at most a fifth of the data]")
 @click.option("--train-size", type=int, default=None, help="Use only the first N training images.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same weights).")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -60,12 +85,18 @@ def _dataset_available(name: str, data_dir: str | None, download: bool) -> str |
               help="Continue from a last.safetensors checkpoint.")
 @click.option("--no-progress", is_flag=True, help="No live progress bar (one line per epoch only).")
 @friendly
-def train(model: str, dataset: str | None, epochs: int | None, batch_size: int | None,
-          optimizer: str | None, lr: float | None, schedule: str | None, weight_decay: float | None,
-          momentum: float | None, augment: str | None, label_smoothing: float | None,
-          val_split: int | None, train_size: int | None, seed: int, out_dir: str | None,
-          data_dir: str | None, no_download: bool, resume: str | None, no_progress: bool) -> None:
-    """Train a CNN. With no options: LeNet-5 on MNIST, then its test accuracy.
+def train(recipe_name: str | None, model: str | None, dataset: str | None, epochs: int | None,
+          batch_size: int | None, optimizer: str | None, lr: float | None, schedule: str | None,
+          weight_decay: float | None, momentum: float | None, augment: str | None,
+          label_smoothing: float | None, val_split: int | None, train_size: int | None, seed: int,
+          out_dir: str | None, data_dir: str | None, no_download: bool, resume: str | None,
+          no_progress: bool) -> None:
+    """Train a CNN, then report its test accuracy. With no options: the `mnist` recipe (a small
+    batch-norm CNN on MNIST); `--recipe lenet5` or `--model lenet5` trains LeNet-5.
+
+    A recipe is a named set of defaults (model, dataset, epochs, optimizer, learning rate,
+    schedule, batch size, augmentation, label smoothing); each flag replaces one of them, and
+    the run's metrics.json and checkpoints record the resolved recipe.
 
     With neither --dataset nor --data-dir, if MNIST cannot be found or downloaded, it trains
     on synth-digits (digits convnet draws itself) and says so, before and after training.
@@ -73,37 +104,34 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
     lists where it looked. --data-dir or CONVNET_DATA point it at real data.
     """
     from ..train import TrainingDiverged, TrainingInterrupted
-    from ..train.run import TrainConfig, run_training
+    from ..train.run import TrainConfig, check_out_dir, output_dir, run_training
 
-    chosen = dataset or "mnist"
     overrides = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr,
                  "schedule": schedule, "weight_decay": weight_decay, "momentum": momentum,
                  "augment": augment, "label_smoothing": label_smoothing, "val_split": val_split}
-    if not resume:                       # bad options are reported before any data is looked for
-        TrainConfig(model=model, dataset=chosen, overrides=overrides, train_size=train_size).recipe()
-    fallback = None
-    if dataset is None and data_dir is None and not resume:
-        reason = _dataset_available(chosen, data_dir, not no_download)
-        if reason is not None:
-            how = "downloads are off (--no-download)" if no_download else "the download failed"
-            fallback = (f"MNIST is not available here (not in $CONVNET_DATA or the cache, and {how}): "
-                        "training on synth-digits, digits convnet draws itself, instead. Point --data-dir "
-                        "or CONVNET_DATA at a folder holding mnist/ to use real MNIST.")
-            click.secho(fallback, fg="yellow", err=True)
-            chosen = "synth-digits"
-    config = TrainConfig(model=model, dataset=chosen, data_dir=data_dir, download=not no_download,
-                         out_dir=out_dir, seed=seed, resume=resume, progress=not no_progress,
-                         overrides=overrides, train_size=train_size)
+    config = TrainConfig(model=model, dataset=dataset, recipe_name=recipe_name, data_dir=data_dir,
+                         download=not no_download, out_dir=out_dir, seed=seed, resume=resume,
+                         progress=not no_progress, overrides=overrides, train_size=train_size)
     resumed_after = 0
     if resume:
         _restore_options(config, resume)
         from ..train import load_checkpoint
 
         resumed_after = int(load_checkpoint(resume).meta.get("epoch", 0))
-    recipe = config.recipe()
-    click.echo(f"convnet train: {config.model} on {config.dataset}, {recipe.epochs} epochs, "
-               f"{recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule}), batch {recipe.batch_size}, "
-               f"augment {recipe.augment}, seed {config.seed}")
+    recipe = config.recipe()             # bad options are reported before any data is looked for
+    check_out_dir(output_dir(config, recipe))   # and an --out that cannot be written, before the banner
+    fallback = None
+    if dataset is None and data_dir is None and not resume and recipe.dataset == "mnist":
+        reason = _dataset_available("mnist", data_dir, not no_download)
+        if reason is not None:
+            how = "downloads are off (--no-download)" if no_download else "the download failed"
+            fallback = (f"MNIST is not available here (not in $CONVNET_DATA or the cache, and {how}): "
+                        "training on synth-digits, digits convnet draws itself, instead. Point --data-dir "
+                        "or CONVNET_DATA at a folder holding mnist/ to use real MNIST.")
+            click.secho(fallback, fg="yellow", err=True)
+            config.dataset = "synth-digits"
+            recipe = config.recipe()
+    click.echo(f"convnet train: recipe {recipe.name}: {_recipe_line(recipe)}, seed {config.seed}")
     try:
         result = run_training(config, log=click.echo)
     except TrainingInterrupted as stop:
@@ -116,7 +144,10 @@ def train(model: str, dataset: str | None, epochs: int | None, batch_size: int |
     click.echo("")
     click.secho(f"Test accuracy: {100 * t.accuracy:.2f}% (top-5 {100 * t.top5_accuracy:.2f}%) on "
                 f"{t.total:,} {result.dataset} test images", bold=True)
-    click.echo(f"Training time: {_duration(result.seconds)} for {_epochs_run(result.epochs, resumed_after)}")
+    timing = result.meta.get("timing", {})
+    click.echo(f"Training time: {_duration(result.seconds)} for {_epochs_run(result.epochs, resumed_after)} "
+               f"(loading the data {timing.get('data_loading_seconds', 0.0):.1f}s included; validation and "
+               "testing not counted)")
     click.echo(f"Checkpoint:    {result.best_checkpoint}  (history and metrics in {result.out_dir}/)")
     from ..viz.report import training_report
 
@@ -149,7 +180,7 @@ def _restore_options(config: Any, resume: str) -> None:
     from ..train import load_checkpoint
 
     saved = load_checkpoint(resume).meta.get("train_config", {})
-    for key in ("model", "dataset", "seed", "model_kwargs", "train_size"):
+    for key in ("recipe_name", "model", "dataset", "seed", "model_kwargs", "train_size"):
         if key in saved:
             setattr(config, key, saved[key])
     config.overrides = {**saved.get("overrides", {}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import nn
+from .. import arith, nn
 from .._tensor import Tensor
 from ..nn import functional as F
 from .registry import register
@@ -60,3 +60,37 @@ class VGGMnist(nn.Module):
           input_shape=(1, 28, 28), num_classes=10, family="VGG")
 def vgg_mnist(num_classes: int = 10, in_channels: int = 1, dropout: float = 0.3) -> VGGMnist:
     return VGGMnist(num_classes, in_channels, dropout)
+
+
+class MnistBN(nn.Module):
+    """A small batch-norm CNN for 28x28 images, the default model of `convnet train`: three
+    stages of a 3x3 convolution, 2x2 max pooling, batch normalisation and ReLU (28 -> 14 -> 7 -> 3),
+    with `widths` channels, then one linear layer on the 3x3 maps.
+
+    Batch normalisation lets it take a high learning rate from the first step, so a one-cycle
+    schedule reaches 99.5% on MNIST in a few epochs (docs/TRAINING.md). Pooling comes before
+    normalisation: the per-channel statistics, scale and ReLU then run on a quarter of the values,
+    which on a CPU is a large part of a small network's time.
+    """
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, widths: tuple[int, ...] = (16, 32, 64),
+                 input_size: int = 28) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        cin, side = in_channels, input_size
+        for cout in widths:
+            layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(cout),
+                       nn.ReLU(inplace=True)]
+            cin, side = cout, arith.conv_output_size(side, 2, 2, 0, op="mnist-bn pooling")
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(cin * side * side, num_classes))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classifier(self.features(x))
+
+
+@register("mnist-bn", paper="a small batch-norm CNN (Ioffe and Szegedy 2015) sized for MNIST",
+          input_shape=(1, 28, 28), num_classes=10, family="small")
+def mnist_bn(num_classes: int = 10, in_channels: int = 1, widths: tuple[int, ...] = (16, 32, 64),
+             input_size: int = 28) -> MnistBN:
+    return MnistBN(num_classes, in_channels, tuple(widths), input_size)

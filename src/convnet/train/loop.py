@@ -222,9 +222,11 @@ class Trainer:
                 row: dict[str, Any] = {"epoch": epoch + 1, "lr": lr}
                 row.update(self.train_epoch(epoch, epochs))
                 if self.val_loader is not None:
+                    began = time.perf_counter()
                     val = evaluate(self.model, self.val_loader, loss_fn=self.loss_fn)
                     row.update({"val_loss": val.loss, "val_accuracy": val.accuracy,
-                                "val_top5_accuracy": val.top5_accuracy})
+                                "val_top5_accuracy": val.top5_accuracy,
+                                "val_seconds": time.perf_counter() - began})
                 self.history.append(row)
                 self.epochs_done = epoch + 1
                 accuracy = row.get("val_accuracy", row["train_accuracy"])

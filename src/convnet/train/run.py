@@ -1,20 +1,21 @@
 """A whole training run from a handful of options: what `convnet train` calls.
 
-`TrainConfig` names the model and dataset and may override any part of the recipe; the
-recipe (epochs, optimizer, learning rate, schedule, augmentation) defaults to one chosen
-for the dataset (`default_recipe`). `run_training` loads the data, holds out a validation
-split, builds the model, trains with `Trainer`, then evaluates the best epoch's weights on
-the test split and writes the results next to the checkpoints.
+`TrainConfig` names a recipe (or lets the dataset and model choose one from the table in
+`recipes.py`), the model and dataset, and may override any field of the recipe.
+`run_training` loads the data, holds out a validation split, builds the model, trains with
+`Trainer`, then evaluates the best epoch's weights on the test split and writes the results
+(with the resolved recipe) next to the checkpoints.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,47 +28,27 @@ from ..io.checkpoint import load_checkpoint, save_checkpoint
 from ..nn import functional as F
 from .loop import Trainer, evaluate
 from .metrics import ClassificationMetrics
+from .recipes import Recipe, choose_recipe
 
 DIGIT_DATASETS = ("mnist", "kmnist", "synth-digits")
 
 
-@dataclass
-class Recipe:
-    """How to train: every field can be overridden from the command line."""
-
-    epochs: int = 8
-    batch_size: int = 128
-    optimizer: str = "adam"            # adam | adamw | sgd | rmsprop
-    lr: float = 4e-3
-    momentum: float = 0.9              # SGD and RMSprop
-    weight_decay: float = 0.0
-    schedule: str = "onecycle"         # onecycle | cosine | step | constant
-    augment: str = "digits"            # none | digits | shift-flip | crop-flip
-    label_smoothing: float = 0.0
-    val_split: int = 5000              # training images held out to choose the best epoch
-
-
 def default_recipe(dataset: str) -> Recipe:
-    """The recipe for `dataset`, tuned so that LeNet-5 passes 99.2% on MNIST in 8 epochs.
-
-    For digits, label smoothing 0.1 adds about 0.08 points of MNIST test accuracy (PyTorch,
-    same recipe, three seeds each: 99.40% mean against 99.32%)."""
-    if dataset in DIGIT_DATASETS:
-        return Recipe(label_smoothing=0.1)
-    if dataset == "fashion-mnist":
-        return Recipe(epochs=12, augment="shift-flip")
-    if dataset == "cifar10":
-        return Recipe(epochs=30, optimizer="sgd", lr=0.1, weight_decay=5e-4, schedule="cosine",
-                      augment="crop-flip")
-    return Recipe(augment="shift-flip")
+    """The recipe `convnet train --dataset DATASET` starts from (see `convnet.train.recipes`)."""
+    return choose_recipe(dataset)
 
 
 @dataclass
 class TrainConfig:
-    """One run: the model and data, where results go, and any recipe overrides."""
+    """One run: the recipe, the model and data, where results go, and any recipe overrides.
 
-    model: str = "lenet5"
-    dataset: str = "mnist"
+    `model` and `dataset` left as None are the recipe's; `recipe_name` None chooses the recipe
+    from the dataset and model (`convnet.train.recipes.choose_recipe`).
+    """
+
+    model: str | None = None
+    dataset: str | None = None
+    recipe_name: str | None = None
     data_dir: str | None = None
     download: bool = True
     out_dir: str | None = None
@@ -80,17 +61,13 @@ class TrainConfig:
     dataset_options: dict[str, Any] = field(default_factory=dict)   # e.g. {"size": 2048} for synth-digits
 
     def recipe(self) -> Recipe:
-        base = default_recipe(self.dataset)
-        known = {f.name for f in fields(Recipe)}
-        unknown = set(self.overrides) - known
-        if unknown:
-            raise OptionError(f"unknown recipe option(s) {sorted(unknown)}; known: {sorted(known)}")
-        recipe = Recipe(**{**asdict(base), **{k: v for k, v in self.overrides.items() if v is not None}})
+        """The resolved recipe: the chosen one with this run's model, dataset and overrides, checked."""
+        recipe = choose_recipe(self.dataset, self.model, self.recipe_name).with_options(**self.overrides)
         check_options(self, recipe)
         return recipe
 
     def given(self, option: str) -> bool:
-        """Whether the recipe option `option` was set by the user (not the dataset's default)."""
+        """Whether the recipe option `option` was set by the user (not the recipe's default)."""
         return self.overrides.get(option) is not None
 
 
@@ -165,7 +142,7 @@ def check_sizes(config: TrainConfig, recipe: Recipe, available: int) -> int:
     if config.train_size is not None:
         if config.train_size > available:
             raise OptionError(f"--train-size {config.train_size:,} is more than the {available:,} training "
-                              f"images of {config.dataset}: use at most {available:,}, or leave it out")
+                              f"images of {recipe.dataset}: use at most {available:,}, or leave it out")
         n = config.train_size
     if config.given("val_split"):
         if recipe.val_split > n - recipe.batch_size:
@@ -195,6 +172,7 @@ class RunResult:
     model: Any = None                  # the best epoch's model, in eval mode
     test_data: Any = None              # the test split it was scored on
     meta: dict[str, Any] = field(default_factory=dict)   # the best checkpoint's metadata
+    recipe: Recipe | None = None       # the resolved recipe it was trained with
 
 
 def image_style(dataset: str) -> str:
@@ -253,8 +231,8 @@ def build_scheduler(recipe: Recipe, optimizer: Any, steps_per_epoch: int) -> tup
 def model_arguments(name: str, ds: Any, extra: dict[str, Any]) -> dict[str, Any]:
     """Construction arguments fitting the model to the data: classes, channels, input size."""
     kwargs = {"num_classes": ds.num_classes, "in_channels": ds.in_channels, **extra}
-    if name == "lenet5" and "input_size" not in extra:
-        kwargs["input_size"] = ds.image_size[0]
+    if "input_size" in inspect.signature(models.info(name).builder).parameters and "input_size" not in extra:
+        kwargs["input_size"] = ds.image_size[0]          # lenet5, mnist-bn: sized for the data
     return kwargs
 
 
@@ -302,20 +280,33 @@ def check_out_dir(out_dir: Path) -> None:
             folder.rmdir()
 
 
+def output_dir(config: TrainConfig, recipe: Recipe) -> Path:
+    """Where the run's results go: --out, else the resumed run's folder, else runs/MODEL-DATASET
+    in the current folder (runs/MODEL-DATASET-2, ... when that already holds a run)."""
+    if config.out_dir:
+        return Path(config.out_dir)
+    if config.resume:
+        return Path(config.resume).parent
+    return unique_dir(Path("runs") / f"{recipe.model}-{recipe.dataset}")
+
+
 def run_training(config: TrainConfig, log: Any = print) -> RunResult:
-    """Train `config.model` on `config.dataset`; returns where the results are and the test score."""
+    """Train the recipe's model on its dataset; returns where the results are and the test score.
+
+    ``RunResult.seconds`` is the training time: from loading the data to the end of the last
+    epoch, the per-epoch validation not counted (``meta["timing"]`` and metrics.json split it up).
+    """
     recipe = config.recipe()
     if config.resume:
         previous = load_checkpoint(config.resume).meta
         config.seed = previous.get("train_config", {}).get("seed", config.seed)
-    out_dir = Path(config.out_dir) if config.out_dir else unique_dir(Path("runs") / f"{config.model}-{config.dataset}")
-    if config.resume:
-        out_dir = Path(config.out_dir) if config.out_dir else Path(config.resume).parent
+    out_dir = output_dir(config, recipe)
     check_out_dir(out_dir)
     cn_random.manual_seed(config.seed)
-    train_full = data.get_dataset(config.dataset, train=True, root=config.data_dir,
+    began = time.perf_counter()
+    train_full = data.get_dataset(recipe.dataset, train=True, root=config.data_dir,
                                   download=config.download, **config.dataset_options)
-    test = data.get_dataset(config.dataset, train=False, root=config.data_dir, download=config.download,
+    test = data.get_dataset(recipe.dataset, train=False, root=config.data_dir, download=config.download,
                             **config.dataset_options)
     val_n = check_sizes(config, recipe, len(train_full))
     if config.train_size is not None:
@@ -323,6 +314,7 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
     n = len(train_full)
     train, val = (data.random_split(train_full, [n - val_n, val_n], seed=config.seed) if val_n
                   else (train_full, None))
+    load_seconds = time.perf_counter() - began
     info = test                                      # dataset facts: classes, mean/std, shape
     mean, std = list(info.mean), list(info.std)
     train_loader = data.DataLoader(train, batch_size=recipe.batch_size, shuffle=True, drop_last=True,
@@ -330,12 +322,12 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
     eval_tf = eval_transform(mean, std)
     val_loader = data.DataLoader(val, batch_size=500, transform=eval_tf) if val is not None else None
     test_loader = data.DataLoader(test, batch_size=500, transform=eval_tf)
-    kwargs = model_arguments(config.model, info, config.model_kwargs)
-    model = models.create(config.model, **kwargs)
-    _dry_run(model, info, config.model)
+    kwargs = model_arguments(recipe.model, info, config.model_kwargs)
+    model = models.create(recipe.model, **kwargs)
+    _dry_run(model, info, recipe.model)
     optimizer = build_optimizer(recipe, model.parameters())
     scheduler, per = build_scheduler(recipe, optimizer, len(train_loader))
-    meta = {"model": model.spec, "dataset": dataset_meta(config.dataset, info),
+    meta = {"model": model.spec, "dataset": dataset_meta(recipe.dataset, info),
             "recipe": asdict(recipe), "train_config": asdict(config)}
     trainer = Trainer(model, optimizer, train_loader, val_loader, scheduler, per,
                       loss_fn=_loss_fn(recipe.label_smoothing), out_dir=out_dir, meta=meta,
@@ -343,20 +335,24 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
     if config.resume:
         done = trainer.resume(config.resume)
         log(f"resuming from {config.resume} after epoch {done} of {recipe.epochs}")
-    start = time.perf_counter()
+    earlier = len(trainer.history)
     trainer.fit(recipe.epochs)
-    seconds = time.perf_counter() - start
+    validation = sum(row.get("val_seconds", 0.0) for row in trainer.history[earlier:])
+    seconds = time.perf_counter() - began - validation
+    timing = {"seconds": seconds, "data_loading_seconds": load_seconds, "validation_seconds": validation,
+              "epochs_run": len(trainer.history) - earlier}
     best = load_checkpoint(trainer.best_path)
     model.load_state_dict(best.model_state)
     test_metrics = evaluate(model, test_loader)
     result = test_metrics.as_dict(info.classes)
     best.meta["test"] = {k: result[k] for k in ("loss", "accuracy", "top5_accuracy", "count")}
+    best.meta["timing"] = timing
     save_checkpoint(trainer.best_path, model, None, best.meta)
-    atomic_write_text(out_dir / "metrics.json", json.dumps({"test": result, "seconds": seconds,
-                                                            "epochs": recipe.epochs}, indent=1))
+    atomic_write_text(out_dir / "metrics.json", json.dumps({"test": result, **timing, "epochs": recipe.epochs,
+                                                            "recipe": asdict(recipe)}, indent=1))
     model.eval()
     return RunResult(out_dir, trainer.best_path, test_metrics, seconds, recipe.epochs, trainer.history,
-                     config.dataset, model, test, best.meta)
+                     recipe.dataset, model, test, best.meta, recipe)
 
 
 def _loss_fn(label_smoothing: float) -> Any:
