@@ -45,7 +45,7 @@ def test_mnist_bn_pools_before_normalising_and_fits_other_sizes() -> None:
     model = build("mnist-bn")
     kinds = [type(m).__name__ for m in model.features]
     assert kinds == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"] * 3
-    assert sum(p.numel() for p in model.parameters()) == 29_178
+    assert sum(p.numel() for p in model.parameters()) == 98_682             # 23,408 convolutional
     wide = build("mnist-bn", in_channels=3, widths=(8, 16), input_size=32)       # 32 -> 16 -> 8
     assert wide(cn.zeros(2, 3, 32, 32)).shape == (2, 10) and wide.classifier[1].in_features == 16 * 8 * 8
 
@@ -100,7 +100,7 @@ def test_every_model_runs_and_trains_one_step_at_its_canonical_size(name: str) -
     cn.manual_seed(0)
     info = models.info(name)
     model = models.create(name)
-    batch = 2 if name == "vgg-mnist" else 1         # its BatchNorm1d needs two values per channel
+    batch = 2 if name in ("vgg-mnist", "mnist-bn") else 1    # their BatchNorm1d needs two values per channel
     x = cn.randn(batch, *info.input_shape)
     target = cn.randint(0, info.num_classes, (batch,))
     out = model(x)

@@ -44,7 +44,10 @@ class _TrainCommand(click.Command):
 
 def _recipe_line(recipe: Any) -> str:
     """One line of a recipe's settings: 'mnist-bn on mnist, 6 epochs, adam lr 0.004 (onecycle), ...'."""
-    return (f"{recipe.model} on {recipe.dataset}, {recipe.epochs} epoch{'' if recipe.epochs == 1 else 's'}, "
+    options = "".join(f" {k} {','.join(map(str, v)) if isinstance(v, list | tuple) else v}"
+                      for k, v in recipe.model_options.items())
+    model = f"{recipe.model} ({options.strip()})" if options else recipe.model
+    return (f"{model} on {recipe.dataset}, {recipe.epochs} epoch{'' if recipe.epochs == 1 else 's'}, "
             f"{recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule}), batch {recipe.batch_size}, "
             f"augment {recipe.augment}" + (f", label smoothing {recipe.label_smoothing:g}"
                                            if recipe.label_smoothing else ""))

@@ -322,7 +322,7 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
     eval_tf = eval_transform(mean, std)
     val_loader = data.DataLoader(val, batch_size=500, transform=eval_tf) if val is not None else None
     test_loader = data.DataLoader(test, batch_size=500, transform=eval_tf)
-    kwargs = model_arguments(recipe.model, info, config.model_kwargs)
+    kwargs = model_arguments(recipe.model, info, {**recipe.model_options, **config.model_kwargs})
     model = models.create(recipe.model, **kwargs)
     _dry_run(model, info, recipe.model)
     optimizer = build_optimizer(recipe, model.parameters())
