@@ -68,7 +68,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
             label_smoothing=0.0, val_split=0,
             about="MNIST to 99% in seconds: no augmentation, all 60,000 images, no validation split"),
     replace(DIGITS, name="fashion-mnist", model="mnist-bn", model_options={"widths": (24, 48, 96)},
-            dataset="fashion-mnist", epochs=15, augment="shift-flip", val_split=0,
+            dataset="fashion-mnist", epochs=13, augment="shift-flip", val_split=0,
             about="the default on Fashion-MNIST: the batch-norm CNN 1.5 times as wide, shifts and flips"),
     replace(DIGITS, name="kmnist", model="mnist-bn", dataset="kmnist", about="the default on KMNIST"),
     replace(DIGITS, name="synth-digits", model="lenet5", dataset="synth-digits",
