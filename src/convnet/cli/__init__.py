@@ -72,8 +72,8 @@ def main(ctx: click.Context, show_traceback: bool) -> None:
     """convnet: convolutional neural networks from first principles, in NumPy.
 
     \b
-    Start with:  convnet train            (LeNet-5 on MNIST, then a test score)
-    Then:        convnet predict runs/lenet5-mnist/best.safetensors my-digit.png
+    Start with:  convnet train            (a small batch-norm CNN on MNIST, then a test score)
+    Then:        convnet predict runs/mnist-bn-mnist/best.safetensors my-digit.png
     """
     ctx.meta["convnet.traceback"] = show_traceback
 

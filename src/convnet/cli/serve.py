@@ -63,7 +63,7 @@ def serve(checkpoint: str | None, host: str, port: int) -> None:
 
     \b
     convnet serve                                   your latest MNIST run, or the cached model
-    convnet serve -c runs/lenet5-mnist/best.safetensors
+    convnet serve -c runs/mnist-bn-mnist/best.safetensors
     Then open http://127.0.0.1:8000/ (the API is described at /docs).
     """
     try:
