@@ -17,8 +17,8 @@
  * Flat positions whose column is past the output width are computed and dropped (Wz - OW
  * of every Wz: a few percent for 3x3 kernels on wide maps, 1 in 8 on 14-wide ones). Narrow
  * maps with many channels use the SHIFTED grid instead: KW copies of the image, copy j moved
- * left by j columns, so that output rows follow each other with nothing between them. The product runs panel by panel (NC
- * positions), with the reduction cut into blocks of KC and the rows into blocks of MC so
+ * left by j columns, so that output rows follow each other with nothing between them.
+ * The product runs panel by panel (NC positions), with the reduction cut into blocks of KC and the rows into blocks of MC so
  * the operands stay in cache; the tile kernel (kernels_isa.h) makes MR x NR outputs.
  *
  * Backward, on the same grids:
@@ -119,6 +119,18 @@ int conv_weight_grad_path(const conv_geom *g)
     return og_(g) >= DW_GEMM_CHANNELS ? CONV_GRID : CONV_DOTS;
 }
 
+/* row[0, width) = src[x] for x in [x0, x1), zero elsewhere (all zero, src unread, when x1 <= x0). */
+static inline void put_row(float *row, long width, const float *src, long x0, long x1)
+{
+    if (x1 <= x0) {
+        memset(row, 0, sizeof(float) * width);
+        return;
+    }
+    memset(row, 0, sizeof(float) * x0);
+    memcpy(row + x0, src + x0, sizeof(float) * (x1 - x0));
+    memset(row + x1, 0, sizeof(float) * (width - x1));
+}
+
 /* Copy channels [0, nc) of x (nc x H x W) onto their grids in dst (nc x chan), zero where
  * the padding is, followed by `slack` zeros (the last tile's reads may run past the grid). */
 static void build_grid(const conv_geom *g, const grid_t *z, const float *x, long nc, float *dst, long slack)
@@ -131,15 +143,8 @@ static void build_grid(const conv_geom *g, const grid_t *z, const float *x, long
                 long xs = j * g->dw - g->pl;                /* column x reads image column x + xs */
                 long x0 = lmin(lmax(-xs, 0), z->wz), x1 = lmax(lmin(w - xs, z->wz), x0);
                 for (long r = 0; r < z->hz; r++) {
-                    float *row = pl + r * z->wz;
-                    long y = r - g->pt;
-                    if (y < 0 || y >= h || x1 <= x0) {
-                        memset(row, 0, sizeof(float) * z->wz);
-                        continue;
-                    }
-                    memset(row, 0, sizeof(float) * x0);
-                    memcpy(row + x0, x + (c * h + y) * w + x0 + xs, sizeof(float) * (x1 - x0));
-                    memset(row + x1, 0, sizeof(float) * (z->wz - x1));
+                    long y = r - g->pt, inside = y >= 0 && y < h;
+                    put_row(pl + r * z->wz, z->wz, inside ? x + (c * h + y) * w + xs : NULL, x0, inside ? x1 : x0);
                 }
             }
         memset(dst + nc * z->chan, 0, sizeof(float) * slack);
@@ -241,14 +246,14 @@ static void pack_task(void *vctx, int tid, int nt)
     const pack_ctx *P = vctx;
     long kd = P->cg * P->kk, m = P->idx ? P->cg : P->og, k = P->idx ? P->og * P->nt : kd;
     int heights[MAX_TILES];
-    long tiles = row_tiles(m, heights), six = 0, lo, hi;
+    long tiles = row_tiles(m, heights), rows = tiled_rows(m), six = 0, lo, hi;
     while (six < tiles && heights[six] == MR_) six++;      /* the tiles of 6 come first */
     share(P->groups * tiles, tid, nt, &lo, &hi);
     for (long u = lo; u < hi; u++) {
         long gi = u / tiles, t = u % tiles, h = heights[t];
         long r0 = MR_ * lmin(t, six) + 4 * lmax(t - six, 0);
         const float *wg = P->w + gi * P->og * kd;
-        float *d = P->dst + gi * tiled_rows(m) * k + r0 * k;
+        float *d = P->dst + (gi * rows + r0) * k;
         if (!P->idx) {
             for (long r = 0; r < h; r++) {
                 const float *src = wg + (r0 + r) * kd;
@@ -469,15 +474,8 @@ static void lay_out_grad(const dx_ctx *D, const float *src, long rows, float *gr
                 long xs = g->pl - j * g->dw;               /* column x reads dY column x + xs */
                 long x0 = lmin(lmax(-xs, 0), g->w), x1 = lmax(lmin(g->ow - xs, g->w), x0);
                 for (long r = 0; r < D->drows; r++) {
-                    float *row = pl + r * g->w;
-                    long y = r - D->margin;
-                    if (y < 0 || y >= g->oh || x1 <= x0) {
-                        memset(row, 0, sizeof(float) * g->w);
-                        continue;
-                    }
-                    memset(row, 0, sizeof(float) * x0);
-                    memcpy(row + x0, src + o * P + y * g->ow + x0 + xs, sizeof(float) * (x1 - x0));
-                    memset(row + x1, 0, sizeof(float) * (g->w - x1));
+                    long y = r - D->margin, inside = y >= 0 && y < g->oh;
+                    put_row(pl + r * g->w, g->w, inside ? src + o * P + y * g->ow + xs : NULL, x0, inside ? x1 : x0);
                 }
             }
         memset(grid + rows * D->L, 0, sizeof(float) * MAX_NR);
@@ -535,7 +533,7 @@ static void dx_task(void *vctx, int tid, int nt)
             long k = og * D->ntap[f];
             for (long q0 = 0; q0 < z->plane; q0 += NC) {
                 long q1 = lmin(z->plane, q0 + NC);
-                panel_product(D->ap[f] + gi * rows * k, cg, k, grid, D->boff[f], q0, q1 - q0, acc, KC);
+                panel_product(D->ap[f] + gi * rows * k, cg, k, grid, D->boff[f], q0, q1 - q0, acc, kc_max(z));
                 store_rows(acc, cg, sg, segments(&pm, q0, q1, sg), dz + D->ph[f] * z->plane, z->chan, NULL, 0);
             }
         }
