@@ -31,6 +31,7 @@ from .metrics import ClassificationMetrics
 from .recipes import Recipe, choose_recipe
 
 DIGIT_DATASETS = ("mnist", "kmnist", "synth-digits")
+RUNS_DIR = Path("runs")          # where runs go by default, relative to the current folder
 
 
 def default_recipe(dataset: str) -> Recipe:
@@ -287,7 +288,7 @@ def output_dir(config: TrainConfig, recipe: Recipe) -> Path:
         return Path(config.out_dir)
     if config.resume:
         return Path(config.resume).parent
-    return unique_dir(Path("runs") / f"{recipe.model}-{recipe.dataset}")
+    return unique_dir(RUNS_DIR / f"{recipe.model}-{recipe.dataset}")
 
 
 def run_training(config: TrainConfig, log: Any = print) -> RunResult:

@@ -21,9 +21,8 @@ from .. import data
 from ..data.download import cache_dir
 from ..io.checkpoint import CheckpointError, load_checkpoint
 from ..train.recipes import choose_recipe
-from ..train.run import TrainConfig, run_training
+from ..train.run import RUNS_DIR, TrainConfig, run_training
 
-RUNS = Path("runs")            # where `convnet train` saves by default, relative to the current directory
 SYNTH_SIZE = 20_000            # generated digits for the cached model when MNIST is not here
 
 
@@ -36,7 +35,7 @@ def digit_dataset() -> str:
     return "mnist"
 
 
-def latest_run(runs: Path = RUNS) -> Path | None:
+def latest_run(runs: Path = RUNS_DIR) -> Path | None:
     """The best checkpoint of the newest finished MNIST run in ``runs/*/``, or None."""
     found = []
     for metrics in runs.glob("*/metrics.json"):
@@ -50,7 +49,7 @@ def latest_run(runs: Path = RUNS) -> Path | None:
 
 
 def default_checkpoint(log: Callable[[str], None] = print, train_size: int | None = None,
-                       epochs: int | None = None, runs: Path = RUNS) -> Path:
+                       epochs: int | None = None, runs: Path = RUNS_DIR) -> Path:
     """The checkpoint `convnet serve` uses without --checkpoint (see the module's docstring), with a
     message saying which; the cached model is trained first when there is none yet.
 
