@@ -120,7 +120,8 @@ def native_conv_paths(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride
     is an eighth of that width or more and both sides have 64 channels per group or more:
     then it reads KW shifted copies of the image with no padding between rows ("shifted");
     other strides read the image split into stride phases ("phases"). The kernel gradient
-    is a product ("gemm") from 16 output channels per group, else dot products ("dots")."""
+    is a product ("gemm") from 16 output channels per group and 64 taps per output channel
+    (input channels per group x kernel height x kernel width), else dot products ("dots")."""
     c, o, width, kw = x_shape[1], w_shape[0], x_shape[3], w_shape[3]
     if groups > 1 and groups == c == o:
         return {"conv2d": "depthwise", "conv2d_input_grad": "depthwise", "conv2d_weight_grad": "depthwise"}
@@ -137,7 +138,7 @@ def native_conv_paths(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride
     if forward == "grid" and kw > 1 and reach * 8 >= padded and min(c, o) // groups >= 64:
         forward = "shifted"
     return {"conv2d": forward, "conv2d_input_grad": forward,
-            "conv2d_weight_grad": "gemm" if o // groups >= 16 else "dots"}
+            "conv2d_weight_grad": "gemm" if o // groups >= 16 and w_shape[1] * w_shape[2] * kw >= 64 else "dots"}
 
 
 def conv2d_path_samples(rng: np.random.Generator) -> list[Sample]:
@@ -171,6 +172,13 @@ def conv2d_path_samples(rng: np.random.Generator) -> list[Sample]:
                64 + 5 * (k % 3) if k % 7 else 130, (3, 3) if k % 4 else (2, 3 + k % 3), 1,
                ((k % 3, 1), (1, k % 2)) if k % 6 == 5 else 1, 2 if k % 8 == 3 else 1, 1) for k in range(20)]
     specs += [(2, 128, 7, 6, 128, (3, 3), 1, 1, 1, 2), (1, 64, 12, 12, 64, (3, 3), 1, 1, 1, 1)]
+    # the kernel gradient's rule on taps per output channel: 72 and 144 a product, 63 and 9 dot products
+    specs += [(2, 8, 12, 12, 16, (3, 3), 1, 1, 1, 1), (1, 16, 10, 10, 32, (3, 3), 1, 1, 1, 1),
+              (1, 7, 9, 11, 20, (3, 3), 1, 1, 1, 1), (2, 1, 28, 28, 24, (3, 3), 1, 1, 1, 1),
+              # ... and at other strides (the stride phases), 64 to 100 taps
+              (2, 8, 13, 9, 16, (3, 3), 2, 1, 1, 1), (2, 64, 9, 9, 16, (1, 1), 2, 0, 1, 1),
+              (1, 8, 12, 10, 24, (3, 3), (2, 1), 1, 1, 1), (17, 16, 7, 6, 40, (3, 3), 2, 1, 1, 2),
+              (1, 4, 20, 17, 16, (5, 5), 3, 2, 1, 1)]
     out = []
     for k, (n, c, h, w, o, kernel, stride, padding, dilation, groups) in enumerate(specs):
         bias = k % 3 != 2
@@ -200,8 +208,9 @@ def conv2d_samples(rng: np.random.Generator, count: int = 320) -> list[Sample]:
         dilation = dl if rng.random() < 0.7 else (dl, int(rng.integers(1, 4)))
         if kind == "1":
             groups, c, o = 1, int(rng.integers(1, 5)), int(rng.integers(1, 6))
-            if i % 4 == 0:                 # enough output channels for the kernel gradient's product
+            if i % 4 == 0:                 # enough output channels and taps for the kernel gradient's product
                 o = int(rng.integers(16, 21))
+                c = max(c, -(-64 // (kh * kw)))
         elif kind == "2":
             groups, c, o = 2, 2 * int(rng.integers(1, 4)), 2 * int(rng.integers(1, 4))
         else:

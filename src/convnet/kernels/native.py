@@ -73,7 +73,8 @@ def conv_paths(g: ConvGeometry) -> tuple[str, str]:
     shifted by a column each, so that no padding column is computed), "phases"
     (other strides: the same on the image split into stride phases) or "depthwise" (one
     kernel per channel: shifted multiply-adds). Kernel gradient: "gemm" (a product, from 16
-    output channels per group), "dots" (dot products, fewer channels) or "depthwise".
+    output channels per group and 64 taps per output channel), "dots" (dot products: fewer
+    channels, or few taps as in a first layer) or "depthwise".
     "reference" for what the C kernels do not take (strides beyond 8 x 8, more than 1024
     taps, more than 24,000 channels per group); float64 goes there too.
     """

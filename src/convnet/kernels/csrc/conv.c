@@ -116,7 +116,9 @@ int conv_weight_grad_path(const conv_geom *g)
 {
     if (depthwise_(g))
         return CONV_DEPTHWISE;
-    return og_(g) >= DW_GEMM_CHANNELS ? CONV_GRID : CONV_DOTS;
+    /* a product pays for laying dY out in slivers once per image with every tap: with few taps
+     * (a first layer's 9 or 27) that lay-out costs as much as the product itself */
+    return og_(g) >= DW_GEMM_CHANNELS && kd_(g) >= DW_GEMM_TAPS ? CONV_GRID : CONV_DOTS;
 }
 
 /* row[0, width) = src[x] for x in [x0, x1), zero elsewhere (all zero, src unread, when x1 <= x0). */
