@@ -187,3 +187,28 @@ def test_a_hook_between_conv_and_relu_sees_the_values_before_relu() -> None:
     out = model(x)
     assert (seen[0] < 0).any() and (out.numpy() >= 0).all()
     np.testing.assert_array_equal(np.maximum(seen[0], 0), out.numpy())
+
+
+@needs_native
+@pytest.mark.parametrize("shape", [(2, 3, 7, 7), (2, 3, 6, 6), (1, 2, 5, 9), (3, 2, 9, 3), (2, 3, 28, 28)])
+def test_max_pooling_ties_and_nans_follow_one_rule_on_every_path(shape: tuple[int, ...]) -> None:
+    """2x2 windows at stride 2: narrow maps (fewer than four outputs a row) go through their own
+    code. Ties go to the window's first tap in row-major order (as in PyTorch); a window holding
+    NaN gives NaN, with the index of its first NaN (the reference backend's rule)."""
+    rng = np.random.default_rng(sum(shape))
+    x = rng.integers(0, 3, shape).astype(np.float32)             # many ties
+    y, index = cn.kernels.native.max_pool2d(x, _pool_geometry(shape))
+    ty, tindex = TF.max_pool2d(torch.from_numpy(x), 2, return_indices=True)
+    np.testing.assert_array_equal(y, ty.numpy())
+    np.testing.assert_array_equal(index, tindex.numpy())
+    x.flat[rng.choice(x.size, x.size // 5, replace=False)] = np.nan
+    y, index = cn.kernels.native.max_pool2d(x, _pool_geometry(shape))
+    ry, rindex = cn.kernels.reference.max_pool2d(x, _pool_geometry(shape))
+    np.testing.assert_array_equal(y, ry)                          # NaN where the reference has NaN
+    np.testing.assert_array_equal(index, rindex)
+    assert np.isnan(y).any() and not np.isnan(y).all()
+
+
+def _pool_geometry(shape: tuple[int, ...]) -> object:
+    n, c, h, w = shape
+    return cn.kernels.geometry.PoolGeometry(n, c, (h, w), (2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1), (h // 2, w // 2))

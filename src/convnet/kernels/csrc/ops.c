@@ -335,6 +335,45 @@ static long max_pool_2x2(const pool_ctx *P, const float *plane, long iy0, long o
     }
 }
 
+/* 2x2 windows at stride 2 without padding on maps too narrow for four outputs a row (ow < 4,
+ * as 7 -> 3): the plane's outputs in order, four at a time whatever their row, each window's
+ * taps gathered from its top-left tap's offset (at[], one plane's worth). Planes [lo, hi). */
+typedef struct { const pool_ctx *P; const int32_t *at; } narrow_ctx;
+
+static void max_pool_2x2_narrow(void *v, long lo, long hi)
+{
+    const narrow_ctx *N = v;
+    const pool_geom *g = N->P->g;
+    long w = g->w, hw = g->h * g->w, ohw = g->oh * g->ow;
+    __m128i one = _mm_set1_epi32(1), down = _mm_set1_epi32((int)w), diag = _mm_set1_epi32((int)(w + 1));
+    for (long p = lo; p < hi; p++) {
+        const float *x = N->P->x + p * hw;
+        float *y = N->P->y + p * ohw;
+        int64_t *idx = N->P->idx + p * ohw;
+        long q = 0;
+        for (; q + 4 <= ohw; q += 4) {
+            const int32_t *a = N->at + q;
+            __m128i at = _mm_loadu_si128((const __m128i *)a), best = at;
+            __m128 m = _mm_setr_ps(x[a[0]], x[a[1]], x[a[2]], x[a[3]]);
+            max_step(_mm_setr_ps(x[a[0] + 1], x[a[1] + 1], x[a[2] + 1], x[a[3] + 1]), _mm_add_epi32(at, one), &m, &best);
+            max_step(_mm_setr_ps(x[a[0] + w], x[a[1] + w], x[a[2] + w], x[a[3] + w]), _mm_add_epi32(at, down), &m, &best);
+            max_step(_mm_setr_ps(x[a[0] + w + 1], x[a[1] + w + 1], x[a[2] + w + 1], x[a[3] + w + 1]),
+                     _mm_add_epi32(at, diag), &m, &best);
+            store_max(y + q, idx + q, m, best);
+        }
+        for (; q < ohw; q++) {                 /* the last few: the same rule on one lane */
+            long a = N->at[q];
+            __m128 m = _mm_load_ss(x + a);
+            __m128i best = _mm_cvtsi32_si128((int)a);
+            max_step(_mm_load_ss(x + a + 1), _mm_cvtsi32_si128((int)(a + 1)), &m, &best);
+            max_step(_mm_load_ss(x + a + w), _mm_cvtsi32_si128((int)(a + w)), &m, &best);
+            max_step(_mm_load_ss(x + a + w + 1), _mm_cvtsi32_si128((int)(a + w + 1)), &m, &best);
+            y[q] = _mm_cvtss_f32(m);
+            idx[q] = _mm_cvtsi128_si32(best);
+        }
+    }
+}
+
 /* Any window, columns [oa, ob) whole horizontally, four outputs at a time: each tap of the
  * four windows is one load (stride 1), two loads and a shuffle (stride 2; only where the
  * second load stays inside the row) or four single loads. Returns where it stopped. */
@@ -429,6 +468,18 @@ int op_max_pool2d(const pool_geom *g, const float *x, float *y, int64_t *idx, in
     pool_ctx P = {g, r, r + 4 * g->oh, x, NULL, y, idx, NULL, 0};
     whole_columns(&P);
     P.vec = g->h * g->w < (1L << 31) - 1;       /* indices fit the vector code's int32 */
+#if defined(__SSE2__)
+    if (P.vec && g->ow < 4 && g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->dh == 1 && g->dw == 1
+        && g->pt == 0 && g->pl == 0 && 2 * g->oh <= g->h && 2 * g->ow <= g->w && g->oh * g->ow <= 4096) {
+        int32_t at[4096];
+        for (long q = 0; q < g->oh * g->ow; q++)
+            at[q] = (int32_t)(2 * (q / g->ow) * g->w + 2 * (q % g->ow));
+        narrow_ctx N = {&P, at};
+        parallel_for(g->n * g->c, lmax(1, ELEM_GRAIN / lmax(1, 4 * g->oh * g->ow)), nt, max_pool_2x2_narrow, &N);
+        free(r);
+        return 0;
+    }
+#endif
     parallel_for(g->n * g->c * g->oh, pool_threads_grain(g), nt, max_pool_rows, &P);
     free(r);
     return 0;
