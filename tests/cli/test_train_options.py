@@ -186,7 +186,7 @@ def test_a_recipe_sets_the_defaults_and_flags_replace_them(tmp_path: Path, monke
                     "--batch-size", "100", "--epochs", "1", "--out", str(tmp_path / "r"), "--no-progress")
     assert code == 0, out
     assert out.startswith("convnet train: recipe speedrun: lenet5 on synth-digits, 1 epoch, adam lr 0.01 "
-                          "(onecycle), batch 100, augment none, seed 0"), out
+                          "(onecycle), batch 100, augment none, label smoothing 0.1, seed 0"), out
     recipe = json.loads((tmp_path / "r" / "metrics.json").read_text())["recipe"]
     assert recipe["name"] == "speedrun" and recipe["batch_size"] == 100 and recipe["val_split"] == 0
     code, out = run("train", "--recipe", "speedrn", "--out", str(tmp_path / "s"))
