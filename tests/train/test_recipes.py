@@ -49,7 +49,7 @@ def test_every_flag_replaces_one_field_of_the_recipe() -> None:
         assert asdict(recipe) == {**asdict(base), **overrides}        # nothing else moved
     assert TrainConfig(recipe_name="speedrun", model="mnist-bn").recipe().model == "mnist-bn"
     wide = TrainConfig(dataset="fashion-mnist").recipe()
-    assert wide.model == "mnist-bn" and wide.model_options == {"widths": (16, 48, 96)}
+    assert wide.model == "mnist-bn" and wide.model_options == {"widths": (24, 48, 96)}
     assert TrainConfig(dataset="fashion-mnist", model="lenet5").recipe().model_options == {}   # not lenet5's
 
 
