@@ -190,7 +190,8 @@ def test_a_hook_between_conv_and_relu_sees_the_values_before_relu() -> None:
 
 
 @needs_native
-@pytest.mark.parametrize("shape", [(2, 3, 7, 7), (2, 3, 6, 6), (1, 2, 5, 9), (3, 2, 9, 3), (2, 3, 28, 28)])
+@pytest.mark.parametrize("shape", [(2, 3, 7, 7), (2, 3, 6, 6), (1, 2, 5, 9), (3, 2, 9, 3), (4, 3, 3, 5),
+                                   (2, 3, 28, 28)])
 def test_max_pooling_ties_and_nans_follow_one_rule_on_every_path(shape: tuple[int, ...]) -> None:
     """2x2 windows at stride 2: narrow maps (fewer than four outputs a row) go through their own
     code. Ties go to the window's first tap in row-major order (as in PyTorch); a window holding

@@ -351,7 +351,8 @@ static void max_pool_2x2_narrow(void *v, long lo, long hi)
         float *y = N->P->y + p * ohw;
         int64_t *idx = N->P->idx + p * ohw;
         long q = 0;
-        for (; q + 4 <= ohw; q += 4) {
+        for (; q < ohw && ohw >= 4; q += 4) {
+            if (q + 4 > ohw) q = ohw - 4;      /* the last four overlap the previous ones: same values */
             const int32_t *a = N->at + q;
             __m128i at = _mm_loadu_si128((const __m128i *)a), best = at;
             __m128 m = _mm_setr_ps(x[a[0]], x[a[1]], x[a[2]], x[a[3]]);
@@ -361,15 +362,10 @@ static void max_pool_2x2_narrow(void *v, long lo, long hi)
                      _mm_add_epi32(at, diag), &m, &best);
             store_max(y + q, idx + q, m, best);
         }
-        for (; q < ohw; q++) {                 /* the last few: the same rule on one lane */
-            long a = N->at[q];
-            __m128 m = _mm_load_ss(x + a);
-            __m128i best = _mm_cvtsi32_si128((int)a);
-            max_step(_mm_load_ss(x + a + 1), _mm_cvtsi32_si128((int)(a + 1)), &m, &best);
-            max_step(_mm_load_ss(x + a + w), _mm_cvtsi32_si128((int)(a + w)), &m, &best);
-            max_step(_mm_load_ss(x + a + w + 1), _mm_cvtsi32_si128((int)(a + w + 1)), &m, &best);
-            y[q] = _mm_cvtss_f32(m);
-            idx[q] = _mm_cvtsi128_si32(best);
+        for (; q < ohw; q++) {                 /* planes of 1 to 3 outputs: one at a time, by the general code */
+            long oy = q / g->ow, ox = q % g->ow;
+            const long *R = N->P->rows + 4 * oy;
+            max_pool_lane(N->P, x, R[0], R[1], R[2], ox, ox + 1, y + oy * g->ow, idx + oy * g->ow);
         }
     }
 }
