@@ -40,7 +40,7 @@ def test_every_flag_replaces_one_field_of_the_recipe() -> None:
     base = RECIPES["speedrun"]
     changed = {"epochs": 3, "batch_size": 64, "optimizer": "sgd", "lr": 0.05, "momentum": 0.8,
                "weight_decay": 1e-4, "schedule": "cosine", "augment": "digits", "label_smoothing": 0.2,
-               "val_split": 1000}
+               "val_split": 1000, "tta": "flip"}
     assert set(changed) == set(TRAINING_FIELDS)
     for field, value in changed.items():
         overrides = {field: value, **({"optimizer": "sgd"} if field == "momentum" else {})}

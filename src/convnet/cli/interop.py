@@ -19,12 +19,17 @@ def _source(source: str, input_text: str | None) -> tuple[Any, tuple[int, ...], 
     if shape is not None and len(shape) != 3:
         raise UserError(f"--input must be CxHxW (three numbers, e.g. 3x224x224), got {input_text!r}")
     if Path(source).is_file():
-        from ..train import load_checkpoint
+        from ..train import load_checkpoint, tta_of
 
         ckpt = load_checkpoint(source)
         model = models.create(ckpt.model_name, **ckpt.model_kwargs)
         model.load_state_dict(ckpt.model_state)
         ds = ckpt.meta.get("dataset")
+        if tta_of(ckpt.meta) == "flip":
+            plain = (ckpt.meta.get("test") or {}).get("accuracy_without_tta")
+            click.echo("Note: its recipe scores each image together with its mirror image (--tta flip); the ONNX "
+                       "file scores each image once" + (f" ({100 * plain:.2f}% on the test set that way)"
+                                                         if plain is not None else "") + ".", err=True)
         if shape is None:
             if ds is None:
                 raise UserError(f"{source}: the checkpoint does not say its input size; give --input CxHxW")

@@ -36,6 +36,7 @@ def classify(model: Any, meta: dict[str, Any], paths: list[Path], top_k: int) ->
     from ..data import DatasetError
     from ..data.preprocess import prepare_image
     from ..nn import functional as F
+    from ..train import predict_logits, tta_of
 
     ds = meta["dataset"]
     size = tuple(ds["image_size"])
@@ -52,7 +53,7 @@ def classify(model: Any, meta: dict[str, Any], paths: list[Path], top_k: int) ->
         mean = np.asarray(ds["mean"], np.float32).reshape(1, -1, 1, 1)
         std = np.asarray(ds["std"], np.float32).reshape(1, -1, 1, 1)
         with no_grad():
-            rows = F.softmax(model(Tensor((batch - mean) / std)), dim=1).numpy()
+            rows = F.softmax(predict_logits(model, Tensor((batch - mean) / std), tta_of(meta)), dim=1).numpy()
         probs = dict(zip(prepared, rows, strict=True))
     classes = ds["classes"]
     k = min(top_k, len(classes))

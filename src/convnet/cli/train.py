@@ -50,7 +50,8 @@ def _recipe_line(recipe: Any) -> str:
     return (f"{model} on {recipe.dataset}, {recipe.epochs} epoch{'' if recipe.epochs == 1 else 's'}, "
             f"{recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule}), batch {recipe.batch_size}, "
             f"augment {recipe.augment}" + (f", label smoothing {recipe.label_smoothing:g}"
-                                           if recipe.label_smoothing else ""))
+                                           if recipe.label_smoothing else "")
+            + (f", test-time {recipe.tta}" if recipe.tta != "none" else ""))
 
 
 @main.command(cls=_TrainCommand)
@@ -73,6 +74,9 @@ def _recipe_line(recipe: Any) -> str:
 @click.option("--augment", type=click.Choice(["none", "digits", "shift-flip", "crop-flip"]), default=None,
               help="Training-time augmentation.")
 @click.option("--label-smoothing", type=float, default=None, help="Label smoothing for the loss.")
+@click.option("--tta", type=click.Choice(["none", "flip"]), default=None,
+              help="Test-time augmentation: flip scores each validation and test image together with its "
+                   "mirror image (the mean of the two probabilities); predict and serve do the same.")
 @click.option("--val-split", type=int, default=None,
               help="Training images held out for validation (choosing the best epoch); 0 for none.  "
                    "[default: the recipe's, at most a fifth of the data]")
@@ -91,7 +95,7 @@ def _recipe_line(recipe: Any) -> str:
 def train(recipe_name: str | None, model: str | None, dataset: str | None, epochs: int | None,
           batch_size: int | None, optimizer: str | None, lr: float | None, schedule: str | None,
           weight_decay: float | None, momentum: float | None, augment: str | None,
-          label_smoothing: float | None, val_split: int | None, train_size: int | None, seed: int,
+          label_smoothing: float | None, tta: str | None, val_split: int | None, train_size: int | None, seed: int,
           out_dir: str | None, data_dir: str | None, no_download: bool, resume: str | None,
           no_progress: bool) -> None:
     """Train a CNN, then report its test accuracy. With no options: the `mnist` recipe (a small
@@ -111,7 +115,7 @@ def train(recipe_name: str | None, model: str | None, dataset: str | None, epoch
 
     overrides = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr,
                  "schedule": schedule, "weight_decay": weight_decay, "momentum": momentum,
-                 "augment": augment, "label_smoothing": label_smoothing, "val_split": val_split}
+                 "augment": augment, "label_smoothing": label_smoothing, "val_split": val_split, "tta": tta}
     config = TrainConfig(model=model, dataset=dataset, recipe_name=recipe_name, data_dir=data_dir,
                          download=not no_download, out_dir=out_dir, seed=seed, resume=resume,
                          progress=not no_progress, overrides=overrides, train_size=train_size)
@@ -147,6 +151,10 @@ def train(recipe_name: str | None, model: str | None, dataset: str | None, epoch
     click.echo("")
     click.secho(f"Test accuracy: {100 * t.accuracy:.2f}% (top-5 {100 * t.top5_accuracy:.2f}%) on "
                 f"{t.total:,} {result.dataset} test images", bold=True)
+    plain = result.meta.get("test", {}).get("accuracy_without_tta")
+    if plain is not None:
+        click.echo(f"               (each image scored together with its mirror image, --tta flip; "
+                   f"{100 * plain:.2f}% without)")
     timing = result.meta.get("timing", {})
     click.echo(f"Training time: {_duration(result.seconds)} for {_epochs_run(result.epochs, resumed_after)} "
                f"(loading the data {timing.get('data_loading_seconds', 0.0):.1f}s included; validation and "
@@ -196,27 +204,33 @@ def _restore_options(config: Any, resume: str) -> None:
 @click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Folder holding the data.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--tta", type=click.Choice(["none", "flip"]), default=None,
+              help="Test-time augmentation (flip: each image with its mirror image).  [default: the recipe's]")
 @friendly
-def evaluate(checkpoint: str, dataset: str | None, split: str, data_dir: str | None, as_json: bool) -> None:
+def evaluate(checkpoint: str, dataset: str | None, split: str, data_dir: str | None, as_json: bool,
+             tta: str | None) -> None:
     """Accuracy, per-class accuracy and the confusion matrix of a checkpoint."""
     from .. import data
     from ..train import evaluate as run_eval
+    from ..train import tta_of
     from ..train.run import eval_transform
     from .predict import load_model
 
     model, meta = load_model(checkpoint)
+    tta = tta or tta_of(meta)
     name = dataset or meta["dataset"]["name"]
     ds = data.get_dataset(name, train=split == "train", root=data_dir)
     ds_meta = meta["dataset"]
     loader = data.DataLoader(ds, batch_size=500, transform=eval_transform(ds_meta["mean"], ds_meta["std"]))
-    metrics = run_eval(model, loader).as_dict(ds_meta["classes"])
+    metrics = run_eval(model, loader, tta=tta).as_dict(ds_meta["classes"])
     smoothing = float(meta.get("recipe", {}).get("label_smoothing", 0.0) or 0.0)
     if as_json:
         click.echo(json.dumps({"checkpoint": checkpoint, "dataset": name, "split": split, **metrics,
-                               "train_label_smoothing": smoothing}))
+                               "train_label_smoothing": smoothing, "tta": tta}))
         return
     loss_note = (f" (plain cross-entropy: training used label smoothing {smoothing:g}, so its losses are higher)"
-                 if smoothing else "")
+                 if smoothing else "") + ("; each image scored together with its mirror image (--tta flip; "
+                                          "--tta none scores it once)" if tta == "flip" else "")
     from rich.console import Console
     from rich.table import Table
 

@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import random as cn_random
 from .._tensor import Tensor
 from ..autograd import no_grad
-from ..errors import ConvnetError, ConvnetFileError, ConvnetValueError
+from ..errors import ConvnetError, ConvnetFileError, ConvnetValueError, OptionError
 from ..io.atomic import atomic_write_text
 from ..io.checkpoint import load_checkpoint, save_checkpoint
 from ..nn import functional as F
@@ -50,19 +52,59 @@ def _logits(output: Any) -> Tensor:
     return output[0] if isinstance(output, tuple) else output
 
 
+# test-time augmentation: "flip" classifies each image and its mirror image and averages the two
+# probability vectors; for data whose classes survive a left-right flip (clothes, objects), trained
+# with flips. Not for digits or letters, which a mirror changes.
+TTA_MODES = ("none", "flip")
+
+
+def check_tta(tta: Any) -> str:
+    if tta not in TTA_MODES:
+        raise OptionError(f"tta must be 'none' or 'flip' (test-time augmentation: 'flip' averages the class "
+                          f"probabilities of each image and its mirror image), got {tta!r}")
+    return str(tta)
+
+
+def predict_logits(model: Any, images: Tensor, tta: str = "none") -> Tensor:
+    """The scores a model gives a batch, whose softmax is its class probabilities: the model's
+    (main) output, or with ``tta="flip"`` the log of the mean of the probabilities it gives each
+    image and its mirror image. Call it in eval mode without gradients, as `evaluate` does.
+
+    >>> import convnet as cn
+    >>> net = cn.nn.Sequential(cn.nn.Flatten(), cn.nn.Linear(4, 3)).eval()
+    >>> x = cn.randn(2, 1, 2, 2)
+    >>> both = F.softmax(net(x), dim=1).numpy() + F.softmax(net(cn.tensor(x.numpy()[..., ::-1].copy())), dim=1).numpy()
+    >>> bool(np.allclose(F.softmax(predict_logits(net, x, "flip"), dim=1).numpy(), both / 2, atol=1e-6))
+    True
+    """
+    logits = _logits(model(images))
+    if check_tta(tta) == "none":
+        return logits
+    mirrored = _logits(model(Tensor(np.ascontiguousarray(images.numpy()[..., ::-1]))))
+    mean = np.logaddexp(F.log_softmax(logits, dim=1).numpy(), F.log_softmax(mirrored, dim=1).numpy()) - np.log(2.0)
+    return Tensor(mean.astype(logits.numpy().dtype, copy=False))
+
+
+def tta_of(meta: dict[str, Any]) -> str:
+    """The test-time augmentation a checkpoint's recipe names ("none" for files without one)."""
+    return str((meta.get("recipe") or {}).get("tta", "none") or "none")
+
+
 def evaluate(model: Any, loader: Any, num_classes: int | None = None,
-             loss_fn: Callable[[Tensor, Tensor], Tensor] = F.cross_entropy) -> ClassificationMetrics:
-    """Loss, accuracy and confusion matrix of `model` over `loader`, in eval mode, no gradients.
+             loss_fn: Callable[[Tensor, Tensor], Tensor] = F.cross_entropy, tta: str = "none") -> ClassificationMetrics:
+    """Loss, accuracy and confusion matrix of `model` over `loader`, in eval mode, no gradients;
+    with ``tta="flip"`` each image is scored with its mirror image (`predict_logits`).
 
     The model's train/eval mode is restored afterwards.
     """
+    check_tta(tta)
     was_training = model.training
     model.eval()
     metrics: ClassificationMetrics | None = None
     try:
         with no_grad():
             for images, labels in loader:
-                logits = _logits(model(images))
+                logits = predict_logits(model, images, tta)
                 if metrics is None:
                     metrics = ClassificationMetrics(num_classes or logits.shape[1])
                 metrics.update(logits.numpy(), labels.numpy(), loss_fn(logits, labels).item())
@@ -98,6 +140,7 @@ class Trainer:
     best_accuracy: float = -1.0
     epochs_done: int = 0
     aux_weight: float = 0.3
+    tta: str = "none"                   # how validation scores images (see predict_logits)
 
     def __post_init__(self) -> None:
         if self.scheduler_per not in ("batch", "epoch"):
@@ -223,7 +266,7 @@ class Trainer:
                 row.update(self.train_epoch(epoch, epochs))
                 if self.val_loader is not None:
                     began = time.perf_counter()
-                    val = evaluate(self.model, self.val_loader, loss_fn=self.loss_fn)
+                    val = evaluate(self.model, self.val_loader, loss_fn=self.loss_fn, tta=self.tta)
                     row.update({"val_loss": val.loss, "val_accuracy": val.accuracy,
                                 "val_top5_accuracy": val.top5_accuracy,
                                 "val_seconds": time.perf_counter() - began})

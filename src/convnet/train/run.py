@@ -26,7 +26,7 @@ from ..errors import ConvnetFileError, OptionError, ShapeError
 from ..io.atomic import atomic_write_text
 from ..io.checkpoint import load_checkpoint, save_checkpoint
 from ..nn import functional as F
-from .loop import Trainer, evaluate
+from .loop import TTA_MODES, Trainer, evaluate
 from .metrics import ClassificationMetrics
 from .recipes import Recipe, choose_recipe
 
@@ -123,6 +123,9 @@ def check_options(config: TrainConfig, recipe: Recipe) -> None:
                                  ("schedule", recipe.schedule, SCHEDULES), ("augment", recipe.augment, AUGMENTS)):
         if not isinstance(value, str) or value.lower() not in allowed:
             raise OptionError(f"{_flag(name)} must be one of {', '.join(allowed)}, got {value!r}")
+    if recipe.tta not in TTA_MODES:
+        raise OptionError(f"--tta must be one of {', '.join(TTA_MODES)} (flip: score each test image with its "
+                          f"mirror image, for data a mirror does not change), got {recipe.tta!r}")
     if config.train_size is not None:
         _whole(config.train_size, "train_size", 1, "the first N training images are used")
     if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
@@ -332,7 +335,7 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
             "recipe": asdict(recipe), "train_config": asdict(config)}
     trainer = Trainer(model, optimizer, train_loader, val_loader, scheduler, per,
                       loss_fn=_loss_fn(recipe.label_smoothing), out_dir=out_dir, meta=meta,
-                      progress=config.progress, log=log)
+                      progress=config.progress, log=log, tta=recipe.tta)
     if config.resume:
         done = trainer.resume(config.resume)
         log(f"resuming from {config.resume} after epoch {done} of {recipe.epochs}")
@@ -344,9 +347,12 @@ def run_training(config: TrainConfig, log: Any = print) -> RunResult:
               "epochs_run": len(trainer.history) - earlier}
     best = load_checkpoint(trainer.best_path)
     model.load_state_dict(best.model_state)
-    test_metrics = evaluate(model, test_loader)
+    test_metrics = evaluate(model, test_loader, tta=recipe.tta)
     result = test_metrics.as_dict(info.classes)
     best.meta["test"] = {k: result[k] for k in ("loss", "accuracy", "top5_accuracy", "count")}
+    if recipe.tta != "none":                 # the same model scored image by image, for comparison
+        result["accuracy_without_tta"] = best.meta["test"]["accuracy_without_tta"] = \
+            evaluate(model, test_loader).accuracy
     best.meta["timing"] = timing
     save_checkpoint(trainer.best_path, model, None, best.meta)
     atomic_write_text(out_dir / "metrics.json", json.dumps({"test": result, **timing, "epochs": recipe.epochs,

@@ -27,7 +27,7 @@ from ..data import DataLoader
 from ..errors import ConvnetValueError, ShapeError
 from ..nn import Module
 from ..nn import functional as F
-from ..train.loop import evaluate
+from ..train.loop import evaluate, predict_logits, tta_of
 from ..train.run import eval_transform
 from . import canvas, colors
 from .canvas import Grid
@@ -100,9 +100,10 @@ class Mistake:
 
 
 def misclassified(model: Module, dataset: Any, dataset_meta: dict[str, Any], limit: int = 32,
-                  scan: int = 5000, batch_size: int = 250) -> tuple[list[Mistake], int]:
+                  scan: int = 5000, batch_size: int = 250, tta: str = "none") -> tuple[list[Mistake], int]:
     """Up to `limit` test images the model gets wrong, in dataset order, looking at no more than
-    the first `scan` images; returns them and how many images were looked at."""
+    the first `scan` images; returns them and how many images were looked at. `tta` scores them as
+    `convnet.train.predict_logits` does."""
     found: list[Mistake] = []
     was_training = model.training
     model.eval()
@@ -112,8 +113,7 @@ def misclassified(model: Module, dataset: Any, dataset_meta: dict[str, Any], lim
             for start in range(0, min(scan, len(dataset)), batch_size):
                 idx = np.arange(start, min(start + batch_size, scan, len(dataset)))
                 images, labels = dataset.get_batch(idx)
-                out = model(Tensor(normalise(images, dataset_meta)))
-                probs = F.softmax(out[0] if isinstance(out, tuple) else out, dim=1).numpy()
+                probs = F.softmax(predict_logits(model, Tensor(normalise(images, dataset_meta)), tta), dim=1).numpy()
                 pred = probs.argmax(axis=1)
                 seen = int(idx[-1]) + 1
                 for j in np.nonzero(pred != labels)[0][:limit - len(found)]:
@@ -159,9 +159,9 @@ def training_report(out_dir: str | os.PathLike[str], model: Module, test_dataset
         report.notes.append(f"learning curves skipped: {e}")
     if confusion is None:
         loader = DataLoader(test_dataset, batch_size=500, transform=eval_transform(ds_meta["mean"], ds_meta["std"]))
-        confusion = evaluate(model, loader, num_classes=len(classes)).confusion
+        confusion = evaluate(model, loader, num_classes=len(classes), tta=tta_of(meta)).confusion
     report.paths.append(canvas.save(confusion_image(confusion, classes), out / FILES["confusion"]))
-    mistakes, seen = misclassified(model, test_dataset, ds_meta)
+    mistakes, seen = misclassified(model, test_dataset, ds_meta, tta=tta_of(meta))
     if mistakes:
         report.paths.append(canvas.save(mistakes_grid(mistakes, classes, seen).image, out / FILES["mistakes"]))
     else:

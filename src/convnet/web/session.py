@@ -44,6 +44,7 @@ from ..errors import ConvnetValueError
 from ..inspect import summary
 from ..nn import Module
 from ..nn import functional as F
+from ..train import predict_logits, tta_of
 from ..viz import colors
 from ..viz.features import spatial_layers
 from ..viz.images import normalise
@@ -142,7 +143,7 @@ class ModelSession:
         x = normalise(pixels[None], self.dataset)                                # (1, C, H, W) float32
         with self._lock:
             with no_grad():
-                probs = F.softmax(self.model(Tensor(x)), dim=1).numpy()[0]
+                probs = F.softmax(predict_logits(self.model, Tensor(x), tta_of(self.meta)), dim=1).numpy()[0]
             maps = capture(self.model, x, self.layers) if features else {}
         classes = self.dataset["classes"]
         if probs.shape != (len(classes),):
